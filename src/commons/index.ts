@@ -1,0 +1,27 @@
+export {
+  type TrackedOperationId,
+  uuidv7,
+  newTrackedOperationId,
+  isTrackedOperationId,
+  parseTrackedOperationId,
+} from './ids.js';
+export {
+  Channel,
+  AuditKind,
+  OperationStatus,
+  type AuditStatus,
+  TERMINAL_STATUSES,
+  isTerminal,
+  ATTEMPT_KIND,
+  isChannel,
+  isOperationStatus,
+} from './vocabulary.js';
+export {
+  type FailureClass,
+  type ScadaLinkErrorOptions,
+  ScadaLinkError,
+  DeliveryError,
+  ConfigError,
+  describeError,
+} from './errors.js';
+export { type Clock, systemClock, isoNow } from './clock.js';

@@ -1,0 +1,137 @@
+// The resolved, fully defaulted, readonly project structure (STYLE §6).
+// Every component reads configuration only through these types.
+
+export interface RetrySettings {
+  readonly maxRetries: number;
+  /** Fixed interval between retries, in milliseconds (DESIGN §3.2). */
+  readonly retryIntervalMs: number;
+}
+
+export type ParameterType = 'string' | 'number' | 'integer' | 'boolean' | 'object' | 'list';
+
+export interface ParameterDef {
+  readonly name: string;
+  readonly type: ParameterType;
+  readonly required: boolean;
+}
+
+export type HttpVerb = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface ExternalMethodConfig {
+  readonly name: string;
+  readonly verb: HttpVerb;
+  /** Relative to the system's baseUrl; may contain {param} placeholders. */
+  readonly path: string;
+  readonly parameters: readonly ParameterDef[];
+}
+
+export type ExternalAuth =
+  | { readonly type: 'none' }
+  | { readonly type: 'apiKey'; readonly header: string; readonly key: string }
+  | { readonly type: 'basic'; readonly username: string; readonly password: string };
+
+export interface ExternalSystemConfig {
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly auth: ExternalAuth;
+  readonly timeoutMs: number;
+  readonly retry: RetrySettings;
+  /** Most attempts in flight at once against this system (store-and-forward). */
+  readonly maxConcurrency: number;
+  readonly methods: Readonly<Record<string, ExternalMethodConfig>>;
+}
+
+export type DatabaseDriver = 'postgres' | 'mysql' | 'sqlite';
+
+export interface DatabaseConnectionConfig {
+  readonly name: string;
+  readonly driver: DatabaseDriver;
+  /** postgres/mysql */
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  readonly database: string | undefined;
+  readonly user: string | undefined;
+  readonly password: string | undefined;
+  /** sqlite: path to the database file, resolved against the project directory. */
+  readonly file: string | undefined;
+  readonly poolSize: number;
+  readonly timeoutMs: number;
+  readonly retry: RetrySettings;
+  readonly maxConcurrency: number;
+}
+
+export type ScriptLanguage = 'js' | 'ts';
+
+export type ScriptTrigger =
+  | { readonly type: 'interval'; readonly everyMs: number }
+  | { readonly type: 'attributeChange'; readonly attribute: string }
+  | { readonly type: 'alarm'; readonly alarm: string }
+  | { readonly type: 'call' };
+
+export interface ScriptConfig {
+  readonly name: string;
+  /** Path of the file, relative to the project's scripts/ folder. */
+  readonly file: string;
+  /** The file's text, read at load time. */
+  readonly source: string;
+  readonly language: ScriptLanguage;
+  readonly triggers: readonly ScriptTrigger[];
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+}
+
+export type AttributeType = 'number' | 'string' | 'boolean';
+export type AttributeValue = number | string | boolean | null;
+
+export interface AttributeConfig {
+  readonly name: string;
+  readonly type: AttributeType;
+  readonly initial: AttributeValue;
+}
+
+/**
+ * A limit alarm on a numeric attribute. It becomes active when the value
+ * crosses `limit` (above for `high`, below for `low`) and clears only once
+ * the value is back past `limit ∓ deadband`.
+ */
+export interface AlarmConfig {
+  readonly name: string;
+  readonly attribute: string;
+  readonly kind: 'high' | 'low';
+  readonly limit: number;
+  readonly deadband: number;
+}
+
+export interface InstanceConfig {
+  readonly code: string;
+  readonly site: string;
+  readonly attributes: Readonly<Record<string, AttributeConfig>>;
+  readonly alarms: Readonly<Record<string, AlarmConfig>>;
+  readonly scripts: Readonly<Record<string, ScriptConfig>>;
+}
+
+export interface SharedScriptConfig {
+  readonly name: string;
+  readonly file: string;
+  readonly source: string;
+  readonly language: ScriptLanguage;
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+}
+
+export interface SiteConfig {
+  readonly name: string;
+  readonly description: string;
+}
+
+export interface ProjectConfig {
+  /** Absolute path of the project directory. */
+  readonly dir: string;
+  readonly sites: Readonly<Record<string, SiteConfig>>;
+  readonly instances: Readonly<Record<string, InstanceConfig>>;
+  readonly sharedScripts: Readonly<Record<string, SharedScriptConfig>>;
+  readonly externalSystems: Readonly<Record<string, ExternalSystemConfig>>;
+  readonly databases: Readonly<Record<string, DatabaseConnectionConfig>>;
+  /** Reserved for the notification issue: list name → recipients. */
+  readonly notificationLists: Readonly<Record<string, readonly string[]>>;
+}
