@@ -59,3 +59,21 @@ export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * A cached operation failed permanently: thrown to the script that made it,
+ * carrying the TrackedOperationId, the classification and the HTTP status or
+ * driver error of the attempt (DESIGN §3.1).
+ */
+export class OperationFailedError extends DeliveryError {
+  readonly trackedOperationId: string;
+
+  constructor(trackedOperationId: string, cause: DeliveryError) {
+    super(cause.code, `${cause.message} (operation ${trackedOperationId})`, cause.classification, {
+      cause,
+      httpStatus: cause.httpStatus,
+      details: { ...cause.details, trackedOperationId, classification: cause.classification, httpStatus: cause.httpStatus ?? null },
+    });
+    this.trackedOperationId = trackedOperationId;
+  }
+}

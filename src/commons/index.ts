@@ -22,6 +22,9 @@ export {
   ScadaLinkError,
   DeliveryError,
   ConfigError,
+  OperationFailedError,
   describeError,
 } from './errors.js';
 export { type Clock, systemClock, isoNow } from './clock.js';
+export { type Actor, type OperationSnapshot, type AuditEvent } from './telemetry.js';
+export { packageRoot } from './paths.js';

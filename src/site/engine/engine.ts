@@ -1,0 +1,307 @@
+import type { Logger } from 'pino';
+import {
+  type Channel,
+  type Clock,
+  DeliveryError,
+  type OperationSnapshot,
+  OperationFailedError,
+  ScadaLinkError,
+  type TrackedOperationId,
+  describeError,
+  newTrackedOperationId,
+  systemClock,
+} from '../../commons/index.js';
+import type { BufferedOperation, DueCursor } from '../store/buffer.js';
+import type { SiteStore, SubmitInput } from '../store/site-store.js';
+import { TargetSlots } from './slots.js';
+
+export interface DeliveryContext {
+  readonly id: TrackedOperationId;
+  readonly channel: Channel;
+  readonly target: string;
+  readonly request: unknown;
+  readonly signal: AbortSignal;
+}
+
+export interface DeliveryResult {
+  readonly httpStatus?: number;
+  readonly body?: unknown;
+}
+
+/** Delivers one attempt; throws a classified DeliveryError on failure. */
+export type DeliveryHandler = (ctx: DeliveryContext) => Promise<DeliveryResult>;
+
+export interface EngineOptions {
+  readonly store: SiteStore;
+  readonly handlers: Partial<Record<Channel, DeliveryHandler>>;
+  readonly logger: Logger;
+  /** Most attempts in flight against one target (channel + target name). Default 8. */
+  readonly concurrencyOf?: (channel: Channel, target: string) => number;
+  /** Most attempts in flight in all. Default 512. */
+  readonly maxInFlight?: number;
+  /** Longest sleep of the dispatcher between looks at the buffer. Default 500 ms. */
+  readonly pollIntervalMs?: number;
+  readonly pageSize?: number;
+  readonly clock?: Clock;
+}
+
+export type SubmitRequest = Omit<SubmitInput, 'id'> & { readonly id?: TrackedOperationId };
+
+export interface SubmitOutcome {
+  readonly trackedOperationId: TrackedOperationId;
+  /** Where the operation stands once the immediate attempt is recorded. */
+  readonly status: 'Delivered' | 'Forwarded' | 'Parked';
+  readonly result?: DeliveryResult;
+}
+
+export interface EngineStats {
+  submitted: number;
+  attempts: { delivered: number; transient: number; permanent: number };
+  parked: number;
+}
+
+const slotKey = (channel: Channel, target: string): string => `${channel}\u0000${target}`;
+
+/**
+ * The store-and-forward engine (DESIGN §3): records before acting, makes one
+ * immediate attempt, then a dispatcher retries due rows at a fixed interval
+ * until Delivered, Failed or Parked. An operation being attempted is claimed
+ * in this process's memory, so no two attempts of one operation overlap and a
+ * claim dies with the process that held it.
+ */
+export class StoreAndForwardEngine {
+  readonly stats: EngineStats = { submitted: 0, attempts: { delivered: 0, transient: 0, permanent: 0 }, parked: 0 };
+  private readonly store: SiteStore;
+  private readonly handlers: Partial<Record<Channel, DeliveryHandler>>;
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly maxInFlight: number;
+  private readonly pollIntervalMs: number;
+  private readonly pageSize: number;
+  private readonly slots: TargetSlots;
+  private readonly claims = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlightImmediate = new Set<Promise<void>>();
+  private readonly abort = new AbortController();
+  private running = false;
+  private accepting = true;
+  private timer: NodeJS.Timeout | undefined;
+  private sweepQueued = false;
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.handlers = options.handlers;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.maxInFlight = options.maxInFlight ?? 512;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.pageSize = options.pageSize ?? 256;
+    const concurrencyOf = options.concurrencyOf ?? (() => 8);
+    this.slots = new TargetSlots((key) => {
+      const [channel, target] = key.split('\u0000') as [Channel, string];
+      return Math.max(1, concurrencyOf(channel, target));
+    });
+  }
+
+  /**
+   * Records the operation, then makes the immediate attempt while the caller
+   * awaits. Transient failure: resolves with `Forwarded` (retries go on in the
+   * background). Permanent failure: rejects with an OperationFailedError.
+   */
+  async submit(request: SubmitRequest): Promise<SubmitOutcome> {
+    if (!this.accepting) throw new ScadaLinkError('SITE_STOPPING', 'the site is stopping and takes no new operations');
+    const handler = this.handlers[request.channel];
+    if (!handler) throw new ScadaLinkError('CHANNEL_UNAVAILABLE', `no delivery handler for channel ${request.channel}`);
+    const id = request.id ?? newTrackedOperationId();
+    const run = this.submitAndAttempt({ ...request, id }, handler);
+    // Tracked so that stop() waits for immediate attempts too.
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlightImmediate.add(settled);
+    void settled.finally(() => this.inFlightImmediate.delete(settled));
+    return run;
+  }
+
+  private async submitAndAttempt(request: SubmitInput, handler: DeliveryHandler): Promise<SubmitOutcome> {
+    const id = request.id;
+    this.claims.add(id);
+    try {
+      const op = await this.store.submit(request);
+      this.stats.submitted++;
+      const key = slotKey(op.channel, op.target);
+      await this.slots.acquire(key);
+      try {
+        return await this.attempt(op, handler, true);
+      } finally {
+        this.slots.release(key);
+      }
+    } finally {
+      this.claims.delete(id);
+      this.queueSweep();
+    }
+  }
+
+  private async attempt(op: BufferedOperation, handler: DeliveryHandler, immediate: boolean): Promise<SubmitOutcome> {
+    const started = performance.now();
+    let result: DeliveryResult;
+    try {
+      result = await handler({
+        id: op.id,
+        channel: op.channel,
+        target: op.target,
+        request: JSON.parse(op.request) as unknown,
+        signal: this.abort.signal,
+      });
+    } catch (err) {
+      if (this.abort.signal.aborted) {
+        // Stopped mid-attempt: the outcome is unknown, so record nothing; the
+        // row stays due and is attempted again (same Idempotency-Key) on restart.
+        throw new ScadaLinkError('SITE_STOPPING', 'attempt abandoned by shutdown', { cause: err });
+      }
+      const error = err instanceof DeliveryError ? err : new DeliveryError('UNEXPECTED', describeError(err), 'transient', { cause: err });
+      const durationMs = performance.now() - started;
+      const outcome = await this.store.attemptFailed(op, error, immediate, { durationMs });
+      if (error.transient) this.stats.attempts.transient++;
+      else this.stats.attempts.permanent++;
+      if (outcome === 'Parked') this.stats.parked++;
+      if (outcome === 'Failed' && immediate) throw new OperationFailedError(op.id, error);
+      if (outcome === 'Failed' || outcome === 'Gone') return { trackedOperationId: op.id, status: 'Forwarded' };
+      return { trackedOperationId: op.id, status: outcome === 'Parked' ? 'Parked' : 'Forwarded' };
+    }
+    await this.store.attemptSucceeded(op, { durationMs: performance.now() - started, httpStatus: result.httpStatus ?? null });
+    this.stats.attempts.delivered++;
+    return { trackedOperationId: op.id, status: 'Delivered', result };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.queueSweep();
+  }
+
+  /** Wakes the dispatcher soon (after an operator Retry, for example). */
+  wake(): void {
+    this.queueSweep();
+  }
+
+  private queueSweep(): void {
+    if (!this.running || this.sweepQueued) return;
+    this.sweepQueued = true;
+    setImmediate(() => {
+      this.sweepQueued = false;
+      this.sweep();
+    });
+  }
+
+  /** Claims due rows page by page through the due index and starts their attempts. */
+  private sweep(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    const now = this.clock.now();
+    let cursor: DueCursor | undefined;
+    try {
+      while (this.inFlight.size < this.maxInFlight) {
+        const page = this.store.buffer.due(now, cursor, this.pageSize);
+        let started = 0;
+        let blocked = 0;
+        for (const op of page) {
+          cursor = { atMs: op.nextAttemptAtMs, id: op.id };
+          if (this.inFlight.size >= this.maxInFlight) break;
+          if (this.claims.has(op.id)) continue;
+          const key = slotKey(op.channel, op.target);
+          if (!this.slots.tryAcquire(key)) {
+            blocked++;
+            continue;
+          }
+          this.dispatch(op, key);
+          started++;
+        }
+        // A page where every free row's target is full: later pages are no better.
+        if (page.length < this.pageSize || (started === 0 && blocked > 0)) break;
+      }
+    } catch (err) {
+      this.logger.error({ err }, 'dispatcher sweep failed');
+    }
+    this.scheduleNext(now);
+  }
+
+  private scheduleNext(now: number): void {
+    if (!this.running) return;
+    let delay = this.pollIntervalMs;
+    try {
+      const next = this.store.buffer.nextDueAtMs();
+      if (next !== undefined) delay = Math.min(delay, Math.max(1, next - now));
+    } catch (err) {
+      this.logger.error({ err }, 'dispatcher could not read the next due time');
+    }
+    this.timer = setTimeout(() => this.sweep(), delay);
+    this.timer.unref();
+  }
+
+  private dispatch(op: BufferedOperation, key: string): void {
+    const handler = this.handlers[op.channel];
+    this.claims.add(op.id);
+    const run = (async () => {
+      try {
+        if (!handler) {
+          const err = new DeliveryError('CHANNEL_UNAVAILABLE', `no delivery handler for channel ${op.channel}`, 'transient');
+          await this.store.attemptFailed(op, err, false, { durationMs: 0 });
+          return;
+        }
+        await this.attempt(op, handler, false);
+      } catch (err) {
+        if (!(err instanceof ScadaLinkError && err.code === 'SITE_STOPPING')) {
+          this.logger.error({ err, trackedOperationId: op.id }, 'recording an attempt failed; the operation stays due');
+        }
+      } finally {
+        this.claims.delete(op.id);
+        this.slots.release(key);
+      }
+    })();
+    this.inFlight.add(run);
+    void run.finally(() => {
+      this.inFlight.delete(run);
+      this.queueSweep();
+    });
+  }
+
+  /**
+   * Stops claiming, lets in-flight attempts finish within the deadline, then
+   * abandons the rest (they stay due and resume on restart) and flushes.
+   */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    this.accepting = false;
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    const all = Promise.allSettled([...this.inFlight, ...this.inFlightImmediate]);
+    let timeout: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timeout = setTimeout(() => resolve('expired'), deadlineMs);
+    });
+    const outcome = await Promise.race([all.then(() => 'done' as const), expired]);
+    clearTimeout(timeout);
+    if (outcome === 'expired') {
+      this.abort.abort();
+      await all;
+    }
+    this.store.committer.flush();
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  retryParked(id: string, operator: string): Promise<OperationSnapshot> {
+    return this.store.retryParked(id, operator).finally(() => this.wake());
+  }
+
+  discardParked(id: string, operator: string): Promise<OperationSnapshot> {
+    return this.store.discardParked(id, operator);
+  }
+
+  status(id: string): OperationSnapshot | undefined {
+    return this.store.status(id);
+  }
+}

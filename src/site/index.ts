@@ -1,0 +1,15 @@
+export { SiteStore, type SubmitInput, type AttemptInfo, type FailureOutcome } from './store/site-store.js';
+export { TrackingStore, DEFAULT_TRACKING_RETENTION_MS } from './store/tracking.js';
+export type { BufferedOperation } from './store/buffer.js';
+export type { SiteEvent, EventQuery, EventCategory, EventLevel, NewSiteEvent } from './store/event-log.js';
+export { SITE_DB_FILE, type SynchronousMode } from './store/database.js';
+export {
+  StoreAndForwardEngine,
+  type DeliveryHandler,
+  type DeliveryContext,
+  type DeliveryResult,
+  type EngineOptions,
+  type SubmitRequest,
+  type SubmitOutcome,
+  type EngineStats,
+} from './engine/engine.js';

@@ -1,0 +1,54 @@
+import type Database from 'better-sqlite3';
+import type { AuditEvent } from '../../commons/index.js';
+
+export interface OutboxEntry {
+  readonly seq: number;
+  readonly event: AuditEvent;
+}
+
+/** Audit events waiting for central's acknowledgement (DESIGN §3 rule 5). */
+export class AuditOutbox {
+  private readonly insertStmt: Database.Statement;
+  private readonly pageStmt: Database.Statement<[number, number], { Seq: number; Event: string }>;
+  private readonly ackStmt: Database.Statement<[string]>;
+  private readonly forOperationStmt: Database.Statement<[string], { Event: string }>;
+  private readonly depthStmt: Database.Statement<[], { n: number; oldest: string | null }>;
+
+  constructor(db: Database.Database) {
+    this.insertStmt = db.prepare(`INSERT INTO audit_outbox (EventId, TrackedOperationId, Kind, Status, OccurredAtUtc, Event)
+      VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (EventId) DO NOTHING`);
+    this.pageStmt = db.prepare('SELECT Seq, Event FROM audit_outbox WHERE Seq > ? ORDER BY Seq LIMIT ?');
+    this.ackStmt = db.prepare('DELETE FROM audit_outbox WHERE EventId = ?');
+    this.forOperationStmt = db.prepare('SELECT Event FROM audit_outbox WHERE TrackedOperationId = ? ORDER BY Seq');
+    this.depthStmt = db.prepare('SELECT COUNT(*) AS n, MIN(OccurredAtUtc) AS oldest FROM audit_outbox');
+  }
+
+  append(event: AuditEvent): void {
+    this.insertStmt.run(
+      event.eventId,
+      event.trackedOperationId,
+      event.kind,
+      event.status,
+      event.occurredAtUtc,
+      JSON.stringify(event),
+    );
+  }
+
+  page(afterSeq: number, limit: number): OutboxEntry[] {
+    return this.pageStmt.all(afterSeq, limit).map((r) => ({ seq: r.Seq, event: JSON.parse(r.Event) as AuditEvent }));
+  }
+
+  acknowledge(eventIds: readonly string[]): void {
+    for (const id of eventIds) this.ackStmt.run(id);
+  }
+
+  /** The events still queued for one operation, in order. */
+  forOperation(id: string): AuditEvent[] {
+    return this.forOperationStmt.all(id).map((r) => JSON.parse(r.Event) as AuditEvent);
+  }
+
+  depth(): { count: number; oldestUtc: string | null } {
+    const r = this.depthStmt.get()!;
+    return { count: r.n, oldestUtc: r.oldest };
+  }
+}

@@ -1,0 +1,292 @@
+import type Database from 'better-sqlite3';
+import {
+  ATTEMPT_KIND,
+  type Actor,
+  AuditKind,
+  type AuditEvent,
+  type Channel,
+  type Clock,
+  type DeliveryError,
+  type OperationSnapshot,
+  OperationStatus,
+  ScadaLinkError,
+  type TrackedOperationId,
+  describeError,
+  systemClock,
+} from '../../commons/index.js';
+import { auditEvent, scriptActor } from './audit.js';
+import { BufferTable, type BufferedOperation } from './buffer.js';
+import { type OpenOptions, openSiteDatabase } from './database.js';
+import { EventLog, type NewSiteEvent } from './event-log.js';
+import { GroupCommitter } from './group-commit.js';
+import { AuditOutbox } from './outbox.js';
+import { TrackingStore } from './tracking.js';
+
+export interface SubmitInput {
+  readonly id: TrackedOperationId;
+  readonly channel: Channel;
+  /** The name the retry settings and concurrency limit belong to (system, connection, list). */
+  readonly target: string;
+  /** What people see, e.g. `ERP.postOrder`. */
+  readonly targetSummary: string;
+  readonly request: unknown;
+  readonly maxRetries: number;
+  readonly retryIntervalMs: number;
+  readonly sourceInstanceId: string | null;
+  readonly sourceScript: string | null;
+}
+
+export interface AttemptInfo {
+  readonly durationMs: number;
+  readonly httpStatus?: number | null;
+}
+
+/** Where an operation rests after a failed attempt. */
+export type FailureOutcome = 'Forwarded' | 'Attempted' | 'Parked' | 'Failed' | 'Gone';
+
+export interface StoreCounters {
+  auditWriteFailures: number;
+}
+
+/**
+ * The site's one SQLite file and the lifecycle transitions of DESIGN §3:
+ * each transition updates the tracking row and the buffer row and appends its
+ * audit event(s) in one transaction, committed through the group committer.
+ */
+export class SiteStore {
+  readonly db: Database.Database;
+  readonly tracking: TrackingStore;
+  readonly buffer: BufferTable;
+  readonly outbox: AuditOutbox;
+  readonly events: EventLog;
+  readonly committer: GroupCommitter;
+  readonly counters: StoreCounters = { auditWriteFailures: 0 };
+  private closed = false;
+
+  constructor(
+    file: string,
+    readonly sourceNode: string,
+    options: OpenOptions & { clock?: Clock; onAuditFailure?: (err: unknown) => void } = {},
+  ) {
+    this.db = openSiteDatabase(file, options);
+    this.clock = options.clock ?? systemClock;
+    this.onAuditFailure = options.onAuditFailure;
+    this.tracking = new TrackingStore(this.db);
+    this.buffer = new BufferTable(this.db);
+    this.outbox = new AuditOutbox(this.db);
+    this.events = new EventLog(this.db);
+    this.committer = new GroupCommitter(this.db);
+  }
+
+  private readonly clock: Clock;
+  private readonly onAuditFailure: ((err: unknown) => void) | undefined;
+
+  private nowIso(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  /** DESIGN §3 rule 6: a failure to write audit is counted and logged, never fatal. */
+  private audit(event: AuditEvent): void {
+    try {
+      this.outbox.append(event);
+    } catch (err) {
+      this.counters.auditWriteFailures++;
+      this.onAuditFailure?.(err);
+    }
+  }
+
+  private log(event: NewSiteEvent, now: string): void {
+    try {
+      this.events.append(event, now);
+    } catch (err) {
+      this.onAuditFailure?.(err);
+    }
+  }
+
+  /** Records the Submitted row, the buffer row and CachedSubmit in one commit (DESIGN §3 rule 1). */
+  submit(input: SubmitInput): Promise<BufferedOperation> {
+    return this.committer.run(() => {
+      const now = this.nowIso();
+      const snap = this.tracking.recordEnqueue(
+        {
+          id: input.id,
+          kind: input.channel,
+          targetSummary: input.targetSummary,
+          sourceInstanceId: input.sourceInstanceId,
+          sourceScript: input.sourceScript,
+          sourceNode: this.sourceNode,
+        },
+        now,
+      );
+      const op: BufferedOperation = {
+        id: input.id,
+        channel: input.channel,
+        target: input.target,
+        request: JSON.stringify(input.request),
+        maxRetries: input.maxRetries,
+        retryIntervalMs: input.retryIntervalMs,
+        retryCount: 0,
+        nextAttemptAtMs: this.clock.now(),
+        status: OperationStatus.Submitted,
+        sourceInstanceId: input.sourceInstanceId,
+        sourceScript: input.sourceScript,
+      };
+      if (!snap) return this.buffer.get(input.id) ?? op; // duplicate enqueue: a no-op
+      this.buffer.insert(op);
+      const actor = scriptActor(input.sourceInstanceId, input.sourceScript);
+      this.audit(auditEvent(AuditKind.CachedSubmit, OperationStatus.Submitted, snap, actor, this.sourceNode));
+      return op;
+    });
+  }
+
+  /** An attempt succeeded: `<Channel>Cached/Attempted` then `CachedResolve/Delivered`. */
+  attemptSucceeded(op: BufferedOperation, info: AttemptInfo): Promise<boolean> {
+    return this.committer.run(() => {
+      const now = this.nowIso();
+      const http = info.httpStatus ?? null;
+      const attempted = this.tracking.recordAttempt(op.id, OperationStatus.Attempted, op.retryCount, null, http, now);
+      if (!attempted) {
+        this.buffer.delete(op.id);
+        return false;
+      }
+      const actor = scriptActor(op.sourceInstanceId, op.sourceScript);
+      const details = { httpStatus: http, durationMs: info.durationMs };
+      this.audit(auditEvent(ATTEMPT_KIND[op.channel], OperationStatus.Attempted, attempted, actor, this.sourceNode, details));
+      const delivered = this.tracking.recordTerminal(op.id, OperationStatus.Delivered, null, http, now)!;
+      this.audit(auditEvent(AuditKind.CachedResolve, OperationStatus.Delivered, delivered, actor, this.sourceNode, details));
+      this.buffer.delete(op.id);
+      return true;
+    });
+  }
+
+  /**
+   * An attempt failed. The immediate attempt's transient failure is recorded as
+   * `Forwarded`; a retry's as `Attempted`; after `maxRetries` failed retries the
+   * operation is `Parked`; a permanent failure is terminal `Failed`.
+   */
+  attemptFailed(op: BufferedOperation, error: DeliveryError, immediate: boolean, info: AttemptInfo): Promise<FailureOutcome> {
+    return this.committer.run((): FailureOutcome => {
+      const nowMs = this.clock.now();
+      const now = new Date(nowMs).toISOString();
+      const message = describeError(error);
+      const http = error.httpStatus ?? info.httpStatus ?? null;
+      const actor = scriptActor(op.sourceInstanceId, op.sourceScript);
+      const details = { error: message, httpStatus: http, durationMs: info.durationMs };
+      const kind = ATTEMPT_KIND[op.channel];
+
+      if (!error.transient) {
+        const attempted = this.tracking.recordAttempt(op.id, OperationStatus.Attempted, op.retryCount, message, http, now);
+        if (!attempted) return this.gone(op);
+        this.audit(auditEvent(kind, OperationStatus.Attempted, attempted, actor, this.sourceNode, details));
+        const failed = this.tracking.recordTerminal(op.id, OperationStatus.Failed, message, http, now)!;
+        this.audit(auditEvent(AuditKind.CachedResolve, OperationStatus.Failed, failed, actor, this.sourceNode, details));
+        this.buffer.delete(op.id);
+        this.log(this.opEvent(op, 'error', 'PermanentFailure', `permanent failure: ${message}`, error.code), now);
+        return 'Failed';
+      }
+
+      const retryCount = immediate ? 0 : op.retryCount + 1;
+      const status = immediate ? OperationStatus.Forwarded : OperationStatus.Attempted;
+      const snap = this.tracking.recordAttempt(op.id, status, retryCount, message, http, now);
+      if (!snap) return this.gone(op);
+      this.audit(auditEvent(kind, status, snap, actor, this.sourceNode, details));
+      if (retryCount >= op.maxRetries) {
+        const parked = this.tracking.recordAttempt(op.id, OperationStatus.Parked, retryCount, message, http, now)!;
+        this.audit(auditEvent(AuditKind.CachedResolve, OperationStatus.Parked, parked, actor, this.sourceNode, details));
+        this.buffer.reschedule(op.id, OperationStatus.Parked, retryCount, nowMs);
+        this.log(this.opEvent(op, 'warn', 'Parked', `parked after ${retryCount} retries: ${message}`, error.code), now);
+        return 'Parked';
+      }
+      this.buffer.reschedule(op.id, status, retryCount, nowMs + op.retryIntervalMs);
+      return status;
+    });
+  }
+
+  private gone(op: BufferedOperation): 'Gone' {
+    this.buffer.delete(op.id);
+    return 'Gone';
+  }
+
+  private opEvent(
+    op: BufferedOperation,
+    level: 'info' | 'warn' | 'error',
+    category: 'PermanentFailure' | 'Parked' | 'OperatorAction',
+    message: string,
+    code?: string,
+  ): NewSiteEvent {
+    return {
+      level,
+      category,
+      instance: op.sourceInstanceId,
+      script: op.sourceScript,
+      trackedOperationId: op.id,
+      message,
+      details: { channel: op.channel, target: op.target, ...(code ? { code } : {}) },
+    };
+  }
+
+  private requireParked(id: string): BufferedOperation {
+    const op = this.buffer.get(id);
+    if (op?.status === OperationStatus.Parked) return op;
+    const snap = this.tracking.getStatus(id);
+    if (!snap) throw new ScadaLinkError('OPERATION_NOT_FOUND', `no operation ${id} at this site`);
+    throw new ScadaLinkError('OPERATION_NOT_PARKED', `operation ${id} is ${snap.status}, not Parked`, {
+      details: { status: snap.status },
+    });
+  }
+
+  /** Operator Retry: Parked → Forwarded with a fresh retry budget (`CachedRetry/Forwarded`). */
+  retryParked(id: string, operator: string): Promise<OperationSnapshot> {
+    return this.committer.run(() => {
+      const op = this.requireParked(id);
+      const nowMs = this.clock.now();
+      const now = new Date(nowMs).toISOString();
+      const current = this.tracking.getStatus(id)!;
+      const snap = this.tracking.recordAttempt(op.id, OperationStatus.Forwarded, 0, current.lastError, current.httpStatus, now)!;
+      const actor: Actor = { type: 'operator', name: operator };
+      this.audit(auditEvent(AuditKind.CachedRetry, OperationStatus.Forwarded, snap, actor, this.sourceNode));
+      this.buffer.reschedule(op.id, OperationStatus.Forwarded, 0, nowMs);
+      this.log({ ...this.opEvent(op, 'info', 'OperatorAction', `retry requested by ${operator}`), details: { action: 'retry', operator } }, now);
+      return snap;
+    });
+  }
+
+  /** Operator Discard: Parked → terminal Discarded (`CachedResolve/Discarded`). */
+  discardParked(id: string, operator: string): Promise<OperationSnapshot> {
+    return this.committer.run(() => {
+      const op = this.requireParked(id);
+      const now = this.nowIso();
+      const current = this.tracking.getStatus(id)!;
+      const snap = this.tracking.recordTerminal(op.id, OperationStatus.Discarded, current.lastError, current.httpStatus, now)!;
+      const actor: Actor = { type: 'operator', name: operator };
+      this.audit(auditEvent(AuditKind.CachedResolve, OperationStatus.Discarded, snap, actor, this.sourceNode));
+      this.buffer.delete(op.id);
+      this.log({ ...this.opEvent(op, 'info', 'OperatorAction', `discarded by ${operator}`), details: { action: 'discard', operator } }, now);
+      return snap;
+    });
+  }
+
+  /** Appends to the site event log through the group committer. */
+  logEvent(event: NewSiteEvent): Promise<void> {
+    return this.committer.run(() => this.log(event, this.nowIso()));
+  }
+
+  status(id: string): OperationSnapshot | undefined {
+    return this.tracking.getStatus(id);
+  }
+
+  /** Daily purge: terminal tracking rows and event-log entries older than their retention. */
+  purge(trackingRetentionMs: number, eventRetentionMs: number): { tracking: number; events: number } {
+    const now = this.clock.now();
+    const tracking = this.tracking.purgeTerminal(new Date(now - trackingRetentionMs).toISOString());
+    const events = this.events.purgeOlderThan(new Date(now - eventRetentionMs).toISOString());
+    return { tracking, events };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.committer.flush();
+    this.closed = true;
+    this.db.close();
+  }
+}
