@@ -1,0 +1,8 @@
+export {
+  HttpGateway,
+  type HttpGatewayOptions,
+  type HttpCallOptions,
+  type HttpCallResult,
+  HttpErrorCode,
+  classifyHttpStatus,
+} from './http/index.js';
