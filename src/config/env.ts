@@ -1,0 +1,55 @@
+// `${ENV_VAR}` substitution over the parsed YAML tree (DESIGN §8: secrets are
+// referenced, never stored in the file). It runs before validation so every
+// string field may use it; `$${NAME}` escapes to a literal `${NAME}`.
+
+import type { Issue } from './issues.js';
+import { formatPath } from './issues.js';
+
+const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface Substituted {
+  readonly value: unknown;
+  readonly issues: Issue[];
+  /** Dotted paths whose value came from the environment: never echo them. */
+  readonly fromEnv: ReadonlySet<string>;
+}
+
+export function substituteEnv(tree: unknown, env: NodeJS.ProcessEnv): Substituted {
+  const issues: Issue[] = [];
+  const fromEnv = new Set<string>();
+
+  const visit = (node: unknown, path: readonly (string | number)[]): unknown => {
+    if (typeof node === 'string') return substitute(node, path);
+    if (Array.isArray(node)) return node.map((item, i) => visit(item, [...path, i]));
+    if (node !== null && typeof node === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(node)) out[key] = visit(value, [...path, key]);
+      return out;
+    }
+    return node;
+  };
+
+  const substitute = (text: string, path: readonly (string | number)[]): string => {
+    let used = false;
+    const result = text.replace(REFERENCE, (whole, escape: string, name: string) => {
+      if (escape) return whole.slice(1);
+      const where = formatPath(path);
+      if (!NAME.test(name)) {
+        issues.push({ path: where, message: `invalid environment variable reference \${${name}}` });
+        return whole;
+      }
+      const value = env[name];
+      if (value === undefined) {
+        issues.push({ path: where, message: `environment variable ${name} is not set` });
+        return whole;
+      }
+      used = true;
+      return value;
+    });
+    if (used) fromEnv.add(formatPath(path));
+    return result;
+  };
+
+  return { value: visit(tree, []), issues, fromEnv };
+}

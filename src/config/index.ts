@@ -1,0 +1,28 @@
+// Public surface of the config component (STYLE §1): load a project directory
+// into the resolved, readonly types that every other component reads.
+
+export type {
+  RetrySettings,
+  ParameterType,
+  ParameterDef,
+  HttpVerb,
+  ExternalMethodConfig,
+  ExternalAuth,
+  ExternalSystemConfig,
+  DatabaseDriver,
+  DatabaseConnectionConfig,
+  ScriptLanguage,
+  ScriptTrigger,
+  ScriptConfig,
+  AttributeType,
+  AttributeValue,
+  AttributeConfig,
+  AlarmConfig,
+  InstanceConfig,
+  SharedScriptConfig,
+  SiteConfig,
+  ProjectConfig,
+} from './types.js';
+export { loadProject, parseProject, PROJECT_FILE, SCRIPTS_DIR } from './load.js';
+export type { ScriptReader } from './resolve.js';
+export { parseDuration } from './duration.js';

@@ -1,0 +1,170 @@
+// Zod schemas for scadalink.yaml (DESIGN §8; documented in docs/configuration.md).
+// Every mapping is strict so a misspelt key is an error, not a silent default.
+// Defaults live here; cross-references (site, attribute, alarm, script file)
+// are checked afterwards in resolve.ts, once the shape is known to be valid.
+
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
+const Name = z.string().regex(NAME);
+const Text = z.string().min(1);
+
+/** A mapping of user-chosen names; an omitted section is empty. */
+function named<T extends z.ZodType>(value: T) {
+  return z.record(Name, value).default({});
+}
+
+/** Whole numbers also accept digit-only strings, so `${ENV}` can supply them. */
+function int(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z.preprocess(
+    (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
+    z.number().int().min(min).max(max),
+  );
+}
+
+const Duration = z.unknown().transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'invalid duration: use e.g. 250ms, 5s, 2m, 1h or milliseconds' });
+  } else if (ms <= 0) ctx.addIssue({ code: 'custom', message: 'must be greater than 0' });
+  return ms ?? 0;
+});
+
+/** An optional duration: zod applies the default (in ms) only when the key is absent. */
+function duration(defaultMs: number) {
+  return Duration.default(defaultMs);
+}
+
+const Site = z.preprocess((v) => v ?? {}, z.strictObject({ description: z.string().default('') }));
+
+const Attribute = z
+  .strictObject({
+    type: z.enum(['number', 'string', 'boolean']),
+    initial: z.union([z.number(), z.string(), z.boolean(), z.null()]).default(null),
+  })
+  .superRefine((a, ctx) => {
+    if (a.initial !== null && typeof a.initial !== a.type) {
+      ctx.addIssue({ code: 'custom', path: ['initial'], message: `expected ${a.type}` });
+    }
+  });
+
+const Alarm = z.strictObject({
+  attribute: Text,
+  kind: z.enum(['high', 'low']),
+  limit: z.number(),
+  deadband: z.number().min(0).default(0),
+});
+
+const Trigger = z.union(
+  [
+    z.literal('call'),
+    z.strictObject({ interval: Duration }),
+    z.strictObject({ attributeChange: Text }),
+    z.strictObject({ alarm: Text }),
+  ],
+  { error: 'expected `call` or one of { interval }, { attributeChange }, { alarm }' },
+);
+
+const scriptFields = {
+  file: Text,
+  language: z.enum(['js', 'ts']).optional(),
+  timeout: duration(30_000),
+  memoryMb: int(8).default(64),
+};
+
+const Script = z.strictObject({ ...scriptFields, triggers: z.array(Trigger).default([]) });
+const SharedScript = z.strictObject(scriptFields);
+
+const Instance = z.strictObject({
+  site: Text,
+  attributes: named(Attribute),
+  alarms: named(Alarm),
+  scripts: named(Script),
+});
+
+const Parameter = z.strictObject({
+  type: z.enum(['string', 'number', 'integer', 'boolean', 'object', 'list']),
+  required: z.boolean().default(true),
+});
+
+const Method = z
+  .strictObject({
+    verb: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    path: Text.refine((p) => p.startsWith('/'), 'must start with /'),
+    parameters: named(Parameter),
+  })
+  .superRefine((m, ctx) => {
+    for (const [, name] of m.path.matchAll(/\{([^}]*)\}/g)) {
+      if (name === undefined || !(name in m.parameters)) {
+        ctx.addIssue({ code: 'custom', path: ['path'], message: `placeholder {${name ?? ''}} is not a declared parameter` });
+      }
+    }
+  });
+
+const Auth = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('none') }),
+  z.strictObject({ type: z.literal('apiKey'), header: Text, key: Text }),
+  z.strictObject({ type: z.literal('basic'), username: Text, password: z.string() }),
+]);
+
+function isHttpUrl(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const { protocol } = new URL(text);
+  return protocol === 'http:' || protocol === 'https:';
+}
+
+const retryFields = { maxRetries: int(0).default(10), retryInterval: duration(60_000) };
+
+const ExternalSystem = z.strictObject({
+  baseUrl: Text.refine(isHttpUrl, 'must be an http:// or https:// URL'),
+  auth: Auth.default({ type: 'none' }),
+  timeout: duration(30_000),
+  ...retryFields,
+  maxConcurrency: int(1).default(8),
+  methods: named(Method),
+});
+
+const Database = z
+  .strictObject({
+    driver: z.enum(['postgres', 'mysql', 'sqlite']),
+    host: Text.optional(),
+    port: int(1, 65_535).optional(),
+    database: Text.optional(),
+    user: Text.optional(),
+    password: z.string().optional(),
+    file: Text.optional(),
+    poolSize: int(1).default(5),
+    timeout: duration(30_000),
+    ...retryFields,
+    maxConcurrency: int(1).default(4),
+  })
+  .superRefine((db, ctx) => {
+    const need = (key: keyof typeof db, present: boolean, why: string) => {
+      if (present && db[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `required ${why}` });
+      if (!present && db[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `not used ${why}` });
+    };
+    const server = db.driver !== 'sqlite';
+    const why = `for driver ${db.driver}`;
+    need('file', !server, why);
+    need('host', server, why);
+    need('database', server, why);
+    for (const key of ['port', 'user', 'password'] as const) {
+      if (!server && db[key] !== undefined) need(key, false, why);
+    }
+  });
+
+const Email = z.string().regex(/^[^\s@]+@[^\s@]+$/, 'invalid e-mail address');
+
+export const ProjectSchema = z.strictObject({
+  sites: named(Site),
+  instances: named(Instance),
+  sharedScripts: named(SharedScript),
+  externalSystems: named(ExternalSystem),
+  databases: named(Database),
+  notificationLists: named(z.array(Email).min(1)),
+});
+
+export type ProjectInput = z.output<typeof ProjectSchema>;
+export type ScriptInput = z.output<typeof Script>;
+export type SharedScriptInput = z.output<typeof SharedScript>;

@@ -1,0 +1,23 @@
+// Keeps docs/configuration.md honest: its examples must load.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadProject } from '../../src/config/index.js';
+import { writeProject } from './helpers.js';
+
+const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+const examples = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+describe('docs/configuration.md', () => {
+  it('full example loads', () => {
+    const env = { ERP_KEY: 'k', WEATHER_PW: 'w', HIST_PW: 'h', MES_PW: 'm' };
+    const dir = writeProject(examples[0]!, { 'report.ts': 'export {};', 'shared/format.js': 'export {};' });
+    const p = loadProject(dir, env);
+    expect(Object.keys(p.instances.Pump1!.scripts)).toEqual(['report']);
+    expect(p.externalSystems.Weather!.auth).toEqual({ type: 'basic', username: 'plant', password: 'w' });
+  });
+
+  it('anchor example loads', () => {
+    const p = loadProject(writeProject(examples[1]!), {});
+    expect(p.externalSystems.MES!.retry).toEqual({ maxRetries: 3, retryIntervalMs: 10_000 });
+  });
+});
