@@ -6,6 +6,14 @@ interface Job {
   readonly reject: (reason: unknown) => void;
 }
 
+/** Lets the owner keep per-transaction side state in step with what commits. */
+export interface CommitHooks {
+  beforeJob(): void;
+  jobFailed(): void;
+  committed(): void;
+  rolledBack(): void;
+}
+
 export interface GroupCommitStats {
   commits: number;
   jobs: number;
@@ -32,6 +40,7 @@ export class GroupCommitter {
 
   constructor(
     private readonly db: Database.Database,
+    private readonly hooks?: CommitHooks,
     private readonly maxBatch = 4096,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
@@ -79,22 +88,26 @@ export class GroupCommitter {
     try {
       for (let i = 0; i < batch.length; i++) {
         this.savepoint.run();
+        this.hooks?.beforeJob();
         try {
           results[i] = batch[i]!.work();
           this.release.run();
         } catch (err) {
           this.rollbackTo.run();
           this.release.run();
+          this.hooks?.jobFailed();
           failed[i] = err ?? new Error('job failed');
         }
       }
       this.commit.run();
     } catch (err) {
       if (this.db.inTransaction) this.rollback.run();
+      this.hooks?.rolledBack();
       for (const job of batch) job.reject(err);
       return;
     }
     this.stats.commits++;
+    this.hooks?.committed();
     this.stats.jobs += batch.length;
     for (let i = 0; i < batch.length; i++) {
       const f = failed[i];

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import {
   ATTEMPT_KIND,
@@ -75,7 +76,39 @@ export class SiteStore {
     this.buffer = new BufferTable(this.db);
     this.outbox = new AuditOutbox(this.db);
     this.events = new EventLog(this.db);
-    this.committer = new GroupCommitter(this.db);
+    this.tracking.onWrite = (snap) => this.uncommitted.push(snap);
+    this.committer = new GroupCommitter(this.db, {
+      beforeJob: () => (this.jobMark = this.uncommitted.length),
+      jobFailed: () => (this.uncommitted.length = this.jobMark),
+      committed: () => this.publish(),
+      rolledBack: () => (this.uncommitted = []),
+    });
+  }
+
+  /** Emits `change` (an OperationSnapshot) for every tracking write, after it committed. */
+  readonly changes = new EventEmitter();
+  private uncommitted: OperationSnapshot[] = [];
+  private jobMark = 0;
+
+  private publish(): void {
+    const written = this.uncommitted;
+    this.uncommitted = [];
+    if (this.changes.listenerCount('change') === 0) return;
+    for (const snap of written) this.changes.emit('change', snap);
+  }
+
+  /** Resolves with the operation's snapshot once it has committed one of `statuses`. */
+  waitFor(id: string, statuses: readonly string[]): Promise<OperationSnapshot> {
+    const current = this.tracking.getStatus(id);
+    if (current && statuses.includes(current.status)) return Promise.resolve(current);
+    return new Promise((resolve) => {
+      const listener = (snap: OperationSnapshot): void => {
+        if (snap.trackedOperationId !== id || !statuses.includes(snap.status)) return;
+        this.changes.off('change', listener);
+        resolve(snap);
+      };
+      this.changes.on('change', listener);
+    });
   }
 
   private readonly clock: Clock;

@@ -73,6 +73,9 @@ export class TrackingStore {
   private readonly purgeChunk: Database.Statement;
   private readonly since: Database.Statement<[number, number], TrackingRow>;
 
+  /** Called with every row this store writes, inside the writing transaction. */
+  onWrite: ((snapshot: OperationSnapshot) => void) | undefined;
+
   constructor(private readonly db: Database.Database) {
     this.bumpVersion = db.prepare(`UPDATE site_meta SET Value = Value + 1 WHERE Key = 'version' RETURNING Value`);
     this.insert = db.prepare(`INSERT INTO operation_tracking
@@ -106,7 +109,7 @@ export class TrackingStore {
   /** Insert-if-absent in `Submitted` with RetryCount 0; a duplicate id is a no-op. */
   recordEnqueue(input: EnqueueInput, now: string): OperationSnapshot | undefined {
     const row = this.insert.get({ ...input, now, version: this.nextVersion() }) as TrackingRow | undefined;
-    return row && toSnapshot(row);
+    return this.written(row);
   }
 
   /** Advances a non-terminal row; terminal rows are never touched. */
@@ -122,7 +125,7 @@ export class TrackingStore {
     const row = this.attempt.get({ id, status, retryCount, lastError, httpStatus, now, version: this.nextVersion() }) as
       | TrackingRow
       | undefined;
-    return row && toSnapshot(row);
+    return this.written(row);
   }
 
   /** Flips a non-terminal row to terminal; the first terminal write wins. */
@@ -137,7 +140,14 @@ export class TrackingStore {
     const row = this.terminal.get({ id, status, lastError, httpStatus, now, version: this.nextVersion() }) as
       | TrackingRow
       | undefined;
-    return row && toSnapshot(row);
+    return this.written(row);
+  }
+
+  private written(row: TrackingRow | undefined): OperationSnapshot | undefined {
+    if (!row) return undefined;
+    const snap = toSnapshot(row);
+    this.onWrite?.(snap);
+    return snap;
   }
 
   getStatus(id: string): OperationSnapshot | undefined {
