@@ -6,3 +6,16 @@ export {
   HttpErrorCode,
   classifyHttpStatus,
 } from './http/index.js';
+export {
+  SqlConnections,
+  type SqlConnection,
+  type SqlTransaction,
+  type SqlQueryable,
+  type SqlParams,
+  type QueryResult,
+  type ExecResult,
+  SqlErrorCode,
+  classifySqlError,
+  executeCachedWrite,
+  TRACKED_OPERATION_ID_PARAM,
+} from './sql/index.js';

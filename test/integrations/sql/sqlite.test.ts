@@ -1,0 +1,162 @@
+// Real SQLite files in a temporary directory.
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../support/index.js';
+import { SqlConnections, SqlErrorCode, executeCachedWrite, type SqlConnection } from '../../../src/integrations/sql/index.js';
+import { rejection, sqliteConfig } from './support.js';
+
+let tmp: { dir: string; cleanup: () => void };
+let file: string;
+let connections: SqlConnections;
+let conn: SqlConnection;
+
+beforeAll(async () => {
+  tmp = tempDir();
+  file = join(tmp.dir, 'site.db');
+  connections = new SqlConnections({ lite: sqliteConfig(file, { timeoutMs: 200 }) });
+  conn = connections.get('lite');
+  await conn.execute('CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, qty INTEGER)');
+});
+
+afterAll(async () => {
+  await connections.close();
+  tmp.cleanup();
+});
+
+describe('sqlite: statements', () => {
+  it('opens the file in WAL mode', async () => {
+    expect((await conn.query('PRAGMA journal_mode')).rows).toEqual([{ journal_mode: 'wal' }]);
+  });
+
+  it('queries with positional ? parameters', async () => {
+    const r = await conn.query('SELECT ? + ? AS sum, ? AS s', [1, 2, 'x']);
+    expect(r).toEqual({ rows: [{ sum: 3, s: 'x' }], rowCount: 1 });
+  });
+
+  it('executes with named @params and reports the inserted rowid', async () => {
+    const ins = await conn.execute("INSERT INTO items (name, qty) VALUES (@name || '@home', @qty)", { name: 'bolt', qty: 7 });
+    expect(ins).toEqual({ rowsAffected: 1, lastInsertId: 1 });
+    await conn.execute('INSERT INTO items (name, qty) VALUES (@name, @qty)', { name: 'bolt', qty: 7 });
+    const up = await conn.execute('UPDATE items SET qty = @qty + 1 WHERE qty = @qty', { qty: 7 });
+    expect(up).toEqual({ rowsAffected: 2 });
+    const r = await conn.query('SELECT name, qty FROM items ORDER BY name');
+    expect(r.rows).toEqual([
+      { name: 'bolt', qty: 8 },
+      { name: 'bolt@home', qty: 8 },
+    ]);
+  });
+
+  it('returns plain JSON values and binds booleans, dates, bigints and objects', async () => {
+    await conn.execute('CREATE TABLE vals (b BLOB, big INTEGER, small INTEGER, flag INTEGER, at TEXT, doc TEXT, r REAL)');
+    await conn.execute('INSERT INTO vals VALUES (@b, @big, @small, @flag, @at, @doc, @r)', {
+      b: Buffer.from([1, 2, 255]),
+      big: 9007199254740993n,
+      small: 42,
+      flag: true,
+      at: new Date('2024-03-01T12:00:00Z'),
+      doc: { a: 1 },
+      r: 0.5,
+    });
+    const row = (await conn.query('SELECT * FROM vals')).rows[0]!;
+    expect(row).toEqual({
+      b: Buffer.from([1, 2, 255]).toString('base64'),
+      big: '9007199254740993',
+      small: 42,
+      flag: 1,
+      at: '2024-03-01T12:00:00.000Z',
+      doc: '{"a":1}',
+      r: 0.5,
+    });
+  });
+});
+
+describe('sqlite: transactions', () => {
+  it('commits, and queues other callers until the transaction ends', async () => {
+    const tx = await conn.begin();
+    await tx.execute('INSERT INTO items (name) VALUES (@n)', { n: 'tx-commit' });
+    const order: string[] = [];
+    const outside = conn.query('SELECT COUNT(*) AS n FROM items WHERE name = ?', ['tx-commit']).then((r) => {
+      order.push('outside');
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    order.push('commit');
+    await tx.commit();
+    // The outside query ran after the commit, not inside the open transaction.
+    expect((await outside).rows).toEqual([{ n: 1 }]);
+    expect(order).toEqual(['commit', 'outside']);
+    expect((await rejection(tx.execute('SELECT 1'))).code).toBe(SqlErrorCode.TransactionFinished);
+  });
+
+  it('rolls back', async () => {
+    const tx = await conn.begin();
+    await tx.execute('INSERT INTO items (name) VALUES (@n)', { n: 'tx-rollback' });
+    await tx.rollback();
+    expect((await conn.query('SELECT 1 FROM items WHERE name = ?', ['tx-rollback'])).rowCount).toBe(0);
+  });
+});
+
+describe('sqlite: classification', () => {
+  const cases: [string, string, unknown[] | undefined, string][] = [
+    ['syntax error', 'SELEC 1', undefined, SqlErrorCode.Syntax],
+    ['unknown table', 'SELECT * FROM missing_table', undefined, SqlErrorCode.UnknownObject],
+    ['unique violation', 'INSERT INTO items (name) VALUES (?)', ['bolt'], SqlErrorCode.Constraint],
+    ['not-null violation', 'INSERT INTO items (qty) VALUES (1)', undefined, SqlErrorCode.Constraint],
+    ['wrong parameter count', 'SELECT ? + ?', [1], SqlErrorCode.InvalidParameters],
+  ];
+  for (const [what, sql, params, code] of cases) {
+    it(`${what} → permanent ${code}`, async () => {
+      const err = await rejection(conn.execute(sql, params));
+      expect(err.code).toBe(code);
+      expect(err.classification).toBe('permanent');
+    });
+  }
+
+  it('stored procedures are permanent UNSUPPORTED', async () => {
+    const err = await rejection(conn.callProcedure('anything', []));
+    expect(err.code).toBe(SqlErrorCode.Unsupported);
+    expect(err.classification).toBe('permanent');
+  });
+
+  it('a file locked by another writer past busy_timeout is transient SQL_BUSY, then works', async () => {
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      const err = await rejection(conn.execute('INSERT INTO items (name) VALUES (?)', ['while-locked']));
+      expect(err.code).toBe(SqlErrorCode.Busy);
+      expect(err.transient).toBe(true);
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
+    expect((await conn.execute('INSERT INTO items (name) VALUES (?)', ['after-lock'])).rowsAffected).toBe(1);
+  });
+
+  it('a file that cannot be opened is transient SQL_CONNECTION', async () => {
+    const c = new SqlConnections({ gone: sqliteConfig(join(tmp.dir, 'no-such-dir', 'x.db'), { name: 'gone' }) });
+    const err = await rejection(c.get('gone').query('SELECT 1'));
+    expect(err.code).toBe(SqlErrorCode.Connection);
+    expect(err.transient).toBe(true);
+    await c.close();
+  });
+
+  it('calls after close fail transient', async () => {
+    const c = new SqlConnections({ x: sqliteConfig(join(tmp.dir, 'closed.db'), { name: 'x' }) });
+    const x = c.get('x');
+    await x.query('SELECT 1');
+    await c.close();
+    expect((await rejection(x.query('SELECT 1'))).transient).toBe(true);
+  });
+});
+
+describe('sqlite: executeCachedWrite', () => {
+  it('binds @TrackedOperationId so a repeated attempt is a no-op', async () => {
+    await conn.execute('CREATE TABLE readings (op_id TEXT PRIMARY KEY, value REAL)');
+    const sql = 'INSERT INTO readings (op_id, value) VALUES (@TrackedOperationId, @value) ON CONFLICT DO NOTHING';
+    const id = '01890a5d-ac96-774b-bcce-b302099a8057';
+    expect((await executeCachedWrite(conn, sql, { value: 2 }, id)).rowsAffected).toBe(1);
+    expect((await executeCachedWrite(conn, sql, { value: 2 }, id)).rowsAffected).toBe(0);
+    expect((await conn.query('SELECT * FROM readings')).rows).toEqual([{ op_id: id, value: 2 }]);
+  });
+});
