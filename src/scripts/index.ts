@@ -1,0 +1,29 @@
+// Public surface of src/scripts (STYLE §1).
+export {
+  ScriptRuntime,
+  defineScriptHost,
+  SCRIPT_BAD_CALL,
+  type ScriptHost,
+  type ScriptHostHandlers,
+  type ScriptRunRequest,
+  type ScriptRuntimeOptions,
+} from './api.js';
+export {
+  type HostOps,
+  type HostOp,
+  type HostArgs,
+  type HostResult,
+  type HostCall,
+  type HandleId,
+  type SqlParams,
+  type LogLevel,
+  type TrackingStatus,
+  type TrackedOperationIdString,
+  HOST_OP_SIGNATURES,
+  isHostOp,
+  checkHostArgs,
+} from './host-ops.js';
+export { ScriptSandbox, type SandboxOptions, type RunRequest } from './sandbox.js';
+export type { HostEntry } from './wire.js';
+export type { ScriptLanguage, ScriptSource } from './compile.js';
+export { ScriptErrorCode, type JsonValue, type JsonObject } from './protocol.js';

@@ -1,0 +1,174 @@
+// The generic sandbox (DESIGN §7, STYLE §7): runs one script source in a
+// leased isolate and a fresh context, with a wall-clock timeout and a memory
+// limit, talking to the host only through one async entry.
+
+import ivm from 'isolated-vm';
+import { ScadaLinkError } from '../commons/index.js';
+import { ScriptCompiler, type CompiledScript, type ScriptSource } from './compile.js';
+import { coreBootstrap } from './isolate/core.js';
+import { IsolatePool, type IsolateSlot } from './isolate-pool.js';
+import { ScriptErrorCode, WIRE, type JsonValue } from './protocol.js';
+import { answerHostCall, decodeOutcome, locateMessage, type HostEntry } from './wire.js';
+
+export interface SandboxOptions {
+  /** Heap limit of each isolate (minimum 8). */
+  readonly memoryMb: number;
+  /**
+   * Source of a function expression `(hostCall, global) => ((data) => void) | undefined`
+   * that installs the script-facing API into each fresh context (see
+   * isolate/core.ts). Default: none.
+   */
+  readonly install?: string;
+  /** Runs executing at once (one isolate each); more runs queue. Default 64. */
+  readonly maxIsolates?: number;
+  /** Warm isolates kept between runs. Default 4. */
+  readonly maxIdleIsolates?: number;
+  /** Distinct sources whose compiled form is cached. Default 1000 (host), 200 per isolate. */
+  readonly compileCacheSize?: number;
+  readonly scriptsPerIsolate?: number;
+  /** See isolated-vm: V8 lost control of an isolate; the process should be ended. */
+  readonly onCatastrophicError?: (message: string) => void;
+}
+
+export interface RunRequest extends ScriptSource {
+  /**
+   * Wall-clock limit from the moment the script starts (after an isolate is
+   * leased). Covers synchronous loops and awaiting host calls alike.
+   */
+  readonly timeoutMs: number;
+  /** JSON handed to the function `install` returned (the script API takes `{ parameters }`). */
+  readonly data?: JsonValue;
+  /** Serves the run's host calls. Called on the Node thread; may be async. */
+  readonly host: HostEntry;
+}
+
+/**
+ * Timers: the isolate has none (no setTimeout/setInterval). A script's waiting
+ * is waiting on the host; retries and delays belong to store-and-forward, and
+ * without timers nothing a script schedules can outlive its run.
+ */
+export class ScriptSandbox {
+  readonly #compiler: ScriptCompiler;
+  readonly #pool: IsolatePool;
+  readonly #memoryMb: number;
+
+  constructor(opts: SandboxOptions) {
+    this.#memoryMb = opts.memoryMb;
+    this.#compiler = new ScriptCompiler(opts.compileCacheSize ?? 1000);
+    this.#pool = new IsolatePool({
+      memoryMb: opts.memoryMb,
+      maxIsolates: opts.maxIsolates ?? 64,
+      maxIdle: opts.maxIdleIsolates ?? 4,
+      scriptsPerIsolate: opts.scriptsPerIsolate ?? 200,
+      bootstrapSource: coreBootstrap(opts.install ?? 'function () {}'),
+      ...(opts.onCatastrophicError === undefined ? {} : { onCatastrophicError: opts.onCatastrophicError }),
+    });
+  }
+
+  /** Isolates alive now (leased or idle). */
+  get isolates(): number {
+    return this.#pool.size;
+  }
+
+  /** Runs one script; resolves to its JSON return value, rejects with a ScadaLinkError. */
+  async run(req: RunRequest): Promise<JsonValue | undefined> {
+    if (!(req.timeoutMs > 0 && Number.isFinite(req.timeoutMs))) {
+      throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${req.timeoutMs}`);
+    }
+    const dataJson = JSON.stringify(req.data ?? null);
+    const compiled = await this.#compiler.compile(req);
+    const slot = await this.#pool.acquire();
+    try {
+      return await this.#runIn(slot, compiled, req, dataJson);
+    } finally {
+      if (slot.isolate.isDisposed) this.#pool.discard(slot);
+      else this.#pool.release(slot);
+    }
+  }
+
+  /** Disposes every isolate; runs in progress fail with SCRIPT_SANDBOX_DISPOSED. */
+  dispose(): void {
+    this.#pool.dispose();
+  }
+
+  async #runIn(slot: IsolateSlot, compiled: CompiledScript, req: RunRequest, dataJson: string): Promise<JsonValue | undefined> {
+    let script: ivm.Script;
+    try {
+      script = this.#pool.script(slot, compiled);
+    } catch (err) {
+      throw compileError(err, compiled);
+    }
+    if (compiled.bodyError !== undefined) throw compileError(new SyntaxError(compiled.bodyError), compiled);
+    let ended = false;
+    let timedOut = false;
+    let timer: NodeJS.Timeout | undefined;
+    // After the run, a late call (e.g. from a promise chain the isolate was
+    // torn down under) is refused so the host never serves a finished run.
+    const entry = new ivm.Reference((op: unknown, argsJson: unknown) =>
+      ended
+        ? answerHostCall(() => Promise.reject(endedError()), op, argsJson)
+        : answerHostCall(req.host, op, argsJson),
+    );
+    let context: ivm.Context | undefined;
+    try {
+      context = await this.#pool.takeContext(slot);
+      context.global.setSync(WIRE.hostEntry, entry);
+      context.global.setSync(WIRE.runData, dataJson);
+      const outcome = script.run(context, { promise: true }) as Promise<unknown>;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          timedOut = true;
+          // Disposing is the only way to stop both a busy loop and a run
+          // parked on a host promise; the pool replaces the isolate.
+          slot.isolate.dispose();
+          reject(this.#timeoutError(req.timeoutMs));
+        }, req.timeoutMs);
+      });
+      return decodeOutcome(await Promise.race([outcome, deadline]), compiled);
+    } catch (err) {
+      throw this.#classify(err, slot, timedOut, req.timeoutMs);
+    } finally {
+      ended = true;
+      clearTimeout(timer);
+      entry.release();
+      if (!slot.isolate.isDisposed) context?.release();
+    }
+  }
+
+  #classify(err: unknown, slot: IsolateSlot, timedOut: boolean, timeoutMs: number): ScadaLinkError {
+    if (timedOut) return this.#timeoutError(timeoutMs);
+    if (err instanceof ScadaLinkError) return err;
+    if (this.#pool.disposed) {
+      return new ScadaLinkError(ScriptErrorCode.Disposed, 'the script sandbox was disposed during the run', { cause: err });
+    }
+    if (slot.isolate.isDisposed) {
+      // isolated-vm disposes an isolate that crosses its memory limit.
+      return new ScadaLinkError(ScriptErrorCode.Memory, `script exceeded its memory limit of ${this.#memoryMb} MB`, {
+        cause: err,
+        details: { memoryMb: this.#memoryMb },
+      });
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return new ScadaLinkError(ScriptErrorCode.Error, message, { cause: err });
+  }
+
+  #timeoutError(timeoutMs: number): ScadaLinkError {
+    return new ScadaLinkError(ScriptErrorCode.Timeout, `script exceeded its timeout of ${timeoutMs} ms`, {
+      details: { timeoutMs },
+    });
+  }
+}
+
+function compileError(err: unknown, compiled: CompiledScript): ScadaLinkError {
+  const raw = err instanceof Error ? err.message : String(err);
+  const { message, line, column } = locateMessage(raw, compiled);
+  const at = line === undefined ? compiled.filename : `${compiled.filename}:${line}:${column}`;
+  return new ScadaLinkError(ScriptErrorCode.Compile, `${at}: ${message}`, {
+    cause: err,
+    details: { filename: compiled.filename, ...(line === undefined ? {} : { line, column }) },
+  });
+}
+
+function endedError(): ScadaLinkError {
+  return new ScadaLinkError(ScriptErrorCode.Ended, 'the run this call belongs to has ended');
+}
