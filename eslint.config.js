@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'bench/.work/**', 'bin/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '**/data/**', 'bench/.work/**', 'bin/**', 'examples/*/scripts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,3 +13,5 @@ export {
   type SubmitOutcome,
   type EngineStats,
 } from './engine/engine.js';
+export { SiteRuntime, type SiteRuntimeOptions, type ScriptStats } from './runtime/site-runtime.js';
+export { startSiteNode, packageVersion, type SiteNode, type SiteNodeOptions } from './node/site-node.js';

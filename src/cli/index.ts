@@ -1,0 +1,1 @@
+export { registerSiteCommands } from './site-commands.js';

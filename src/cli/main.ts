@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { ConfigError, ScadaLinkError, describeError } from '../commons/index.js';
+import { packageVersion } from '../site/index.js';
+import { registerSiteCommands } from './site-commands.js';
+
+const program = new Command('scadalink')
+  .description('ScadaLink: durable, tracked integration between industrial sites and the systems around them')
+  .version(packageVersion());
+registerSiteCommands(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  const code = err instanceof ScadaLinkError ? `${err.code}: ` : '';
+  process.stderr.write(`scadalink: ${code}${describeError(err)}\n`);
+  process.exit(1);
+});

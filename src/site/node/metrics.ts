@@ -1,0 +1,114 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { SiteRuntime } from '../runtime/site-runtime.js';
+
+/** Milliseconds since epoch encoded in a UUIDv7's first 48 bits. */
+export function uuidv7Time(id: string): number {
+  return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
+}
+
+/** The site's Prometheus metrics, read from the runtime at scrape time. */
+export function siteMetrics(site: SiteRuntime): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ site: site.site });
+  collectDefaultMetrics({ register: registry, prefix: 'scadalink_' });
+  const { store, engine } = site;
+
+  new Gauge({
+    name: 'scadalink_sf_buffer_depth',
+    help: 'Operations waiting in the store-and-forward buffer (not parked).',
+    registers: [registry],
+    collect() {
+      const c = store.buffer.counts();
+      this.set(c.total - c.parked);
+    },
+  });
+  new Gauge({
+    name: 'scadalink_sf_parked_operations',
+    help: 'Operations parked for an operator.',
+    registers: [registry],
+    collect() {
+      this.set(store.buffer.counts().parked);
+    },
+  });
+  new Gauge({
+    name: 'scadalink_sf_oldest_pending_age_seconds',
+    help: 'Age of the oldest operation still waiting for delivery (0 when none).',
+    registers: [registry],
+    collect() {
+      const id = store.buffer.oldestPendingId();
+      this.set(id ? Math.max(0, (Date.now() - uuidv7Time(id)) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'scadalink_sf_in_flight_attempts',
+    help: 'Retry attempts in flight right now.',
+    registers: [registry],
+    collect() {
+      this.set(engine.inFlightCount);
+    },
+  });
+  new Counter({
+    name: 'scadalink_sf_attempts_total',
+    help: 'Delivery attempts by outcome.',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [outcome, n] of Object.entries(engine.stats.attempts)) this.inc({ outcome }, n);
+    },
+  });
+  new Counter({
+    name: 'scadalink_sf_submitted_total',
+    help: 'Cached operations submitted.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(engine.stats.submitted);
+    },
+  });
+  new Counter({
+    name: 'scadalink_sf_parked_total',
+    help: 'Operations that ran out of retries and were parked.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(engine.stats.parked);
+    },
+  });
+  new Counter({
+    name: 'scadalink_script_executions_total',
+    help: 'Script executions started.',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(site.scriptStats.executions);
+    },
+  });
+  new Counter({
+    name: 'scadalink_script_errors_total',
+    help: 'Script executions that ended in an error (timeouts included).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(site.scriptStats.errors);
+    },
+  });
+  new Gauge({
+    name: 'scadalink_audit_outbox_depth',
+    help: 'Audit events waiting to be acknowledged by central.',
+    registers: [registry],
+    collect() {
+      this.set(store.outbox.depth().count);
+    },
+  });
+  new Counter({
+    name: 'scadalink_audit_write_failures_total',
+    help: 'Audit events that could not be written (the work went on).',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(store.counters.auditWriteFailures);
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,124 @@
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import { ScadaLinkError, describeError } from '../../commons/index.js';
+import type { JsonObject, JsonValue } from '../../scripts/index.js';
+import type { EventCategory, EventLevel } from '../store/event-log.js';
+import type { SiteRuntime } from '../runtime/site-runtime.js';
+import { siteMetrics } from './metrics.js';
+
+const STATUS_OF: Readonly<Record<string, number>> = {
+  UNKNOWN_INSTANCE: 404,
+  UNKNOWN_SCRIPT: 404,
+  UNKNOWN_ATTRIBUTE: 404,
+  OPERATION_NOT_FOUND: 404,
+  OPERATION_NOT_PARKED: 409,
+  SCRIPT_NOT_CALLABLE: 409,
+  INVALID_ATTRIBUTE_VALUE: 400,
+  SITE_STOPPING: 503,
+};
+
+function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof ScadaLinkError) {
+    return reply.code(STATUS_OF[err.code] ?? 422).send({ error: { code: err.code, message: err.message, details: err.details } });
+  }
+  return reply.code(500).send({ error: { code: 'INTERNAL', message: describeError(err) } });
+}
+
+export interface InfoExtra {
+  readonly version: string;
+  readonly projectDir: string;
+  readonly dataDir: string;
+}
+
+/**
+ * /health, /ready, /metrics and /info (DESIGN §2), and a small admin API for
+ * operators and tools on the site itself. It listens on loopback by default.
+ */
+export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => boolean): FastifyInstance {
+  const app = Fastify({ logger: false });
+  const registry = siteMetrics(site);
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async (_req, reply) =>
+    isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' }),
+  );
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  app.get('/info', async () => ({
+    role: 'site',
+    site: site.site,
+    node: site.nodeName,
+    version: info.version,
+    projectDir: info.projectDir,
+    dataDir: info.dataDir,
+    startedAtUtc: new Date(site.startedAt).toISOString(),
+    uptimeSeconds: Math.round((Date.now() - site.startedAt) / 1000),
+    instances: site.instanceCodes(),
+  }));
+
+  app.get<{ Params: { id: string } }>('/admin/api/operations/:id', async (req, reply) => {
+    const snap = site.engine.status(req.params.id);
+    return snap ?? reply.code(404).send({ error: { code: 'OPERATION_NOT_FOUND', message: `no operation ${req.params.id}` } });
+  });
+  app.get<{ Querystring: { after?: string; limit?: string } }>('/admin/api/parked', async (req) => {
+    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
+    return site.store.buffer.parked(req.query.after, limit).map((op) => ({ ...op, request: undefined, ...site.engine.status(op.id) }));
+  });
+  for (const action of ['retry', 'discard'] as const) {
+    app.post<{ Params: { id: string }; Body: { operator?: string } | undefined }>(
+      `/admin/api/operations/:id/${action}`,
+      async (req, reply) => {
+        const operator = req.body?.operator ?? 'operator';
+        try {
+          return action === 'retry'
+            ? await site.engine.retryParked(req.params.id, operator)
+            : await site.engine.discardParked(req.params.id, operator);
+        } catch (err) {
+          return sendError(reply, err);
+        }
+      },
+    );
+  }
+  app.post<{ Params: { instance: string; script: string }; Body: JsonObject | undefined }>(
+    '/admin/api/instances/:instance/scripts/:script/call',
+    async (req, reply) => {
+      try {
+        return { result: await site.callScript(req.params.instance, req.params.script, req.body ?? {}) };
+      } catch (err) {
+        return sendError(reply, err);
+      }
+    },
+  );
+  app.get<{ Params: { instance: string } }>('/admin/api/instances/:instance/attributes', async (req, reply) => {
+    try {
+      return site.attributes(req.params.instance);
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+  app.put<{ Params: { instance: string; name: string }; Body: { value: JsonValue } }>(
+    '/admin/api/instances/:instance/attributes/:name',
+    async (req, reply) => {
+      if (req.body === null || typeof req.body !== 'object' || !('value' in req.body)) {
+        return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: 'body must be {"value": ...}' } });
+      }
+      try {
+        await site.setAttribute(req.params.instance, req.params.name, req.body.value);
+        return { value: site.getAttribute(req.params.instance, req.params.name) };
+      } catch (err) {
+        return sendError(reply, err);
+      }
+    },
+  );
+  app.get<{ Querystring: { category?: EventCategory; level?: EventLevel; instance?: string; since?: string; before?: string; limit?: string } }>(
+    '/admin/api/events',
+    async (req) =>
+      site.store.events.query({
+        category: req.query.category,
+        level: req.query.level,
+        instance: req.query.instance,
+        sinceUtc: req.query.since,
+        beforeId: req.query.before === undefined ? undefined : Number(req.query.before),
+        limit: Math.min(1000, Number(req.query.limit ?? 100) || 100),
+      }),
+  );
+  return app;
+}

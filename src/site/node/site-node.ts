@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { packageRoot } from '../../commons/index.js';
+import { loadProject } from '../../config/index.js';
+import type { SynchronousMode } from '../store/database.js';
+import { SiteRuntime } from '../runtime/site-runtime.js';
+import { siteServer } from './server.js';
+
+export interface SiteNodeOptions {
+  readonly projectDir: string;
+  readonly dataDir: string;
+  readonly site?: string;
+  readonly host?: string;
+  /** 0 picks a free port. Default 8081. */
+  readonly port?: number;
+  readonly synchronous?: SynchronousMode;
+  readonly logger?: Logger;
+  readonly pollIntervalMs?: number;
+  /** How long SIGTERM waits for in-flight work. Default 10 s. */
+  readonly shutdownDeadlineMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface SiteNode {
+  readonly runtime: SiteRuntime;
+  readonly server: FastifyInstance;
+  /** Base URL of the node's HTTP endpoints. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Loads the project, opens the store, starts the runtime and the HTTP endpoints. */
+export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode> {
+  const logger = options.logger ?? pino({ base: { role: 'site' } });
+  const projectDir = resolve(options.projectDir);
+  const dataDir = resolve(options.dataDir);
+  const project = loadProject(projectDir, options.env ?? process.env);
+  const runtime = new SiteRuntime({
+    project,
+    site: options.site,
+    dataDir,
+    logger,
+    synchronous: options.synchronous,
+    pollIntervalMs: options.pollIntervalMs,
+  });
+  let ready = false;
+  const server = siteServer(runtime, { version: packageVersion(), projectDir, dataDir }, () => ready);
+  try {
+    await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8081 });
+  } catch (err) {
+    await runtime.stop(0);
+    throw err;
+  }
+  runtime.start();
+  ready = true;
+  const address = server.server.address() as AddressInfo;
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  logger.info({ url, site: runtime.site }, 'site node listening');
+  let stopping: Promise<void> | undefined;
+  return {
+    runtime,
+    server,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        ready = false;
+        await runtime.stop(options.shutdownDeadlineMs ?? 10_000);
+        await server.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import {
+  AuditKind,
+  Channel,
+  DeliveryError,
+  OperationStatus,
+  ScadaLinkError,
+  type TrackedOperationId,
+  isTrackedOperationId,
+  uuidv7,
+} from '../../commons/index.js';
+import type { ProjectConfig } from '../../config/index.js';
+import type { HttpGateway, SqlConnection, SqlConnections, SqlTransaction } from '../../integrations/index.js';
+import { type JsonObject, type JsonValue, type ScriptHost, type TrackingStatus, defineScriptHost } from '../../scripts/index.js';
+import type { StoreAndForwardEngine } from '../engine/engine.js';
+import type { SiteStore } from '../store/site-store.js';
+
+/** Everything a run's host calls are served by; shared by all runs of the site. */
+export interface HostServices {
+  readonly config: () => ProjectConfig;
+  readonly store: SiteStore;
+  readonly engine: StoreAndForwardEngine;
+  readonly gateway: HttpGateway;
+  readonly sql: () => SqlConnections;
+  readonly nodeName: string;
+  getAttribute(instance: string, name: string): JsonValue;
+  setAttribute(instance: string, name: string, value: JsonValue): Promise<void>;
+  callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue>;
+  log(level: 'info' | 'warn' | 'error', instance: string, script: string, message: string): void;
+}
+
+export interface RunContext {
+  readonly instance: string;
+  readonly script: string;
+  /** Nesting of Scripts.Call, to stop runaway recursion. */
+  readonly depth: number;
+}
+
+/** A host bound to one run, plus the cleanup the run's end must perform. */
+export interface RunHost {
+  readonly host: ScriptHost;
+  /** Rolls back every transaction the run left open (DESIGN §7; seed 003 WP-14). */
+  release(): Promise<void>;
+}
+
+function trackingStatus(services: HostServices, id: string): TrackingStatus | null {
+  if (!isTrackedOperationId(id)) return null;
+  const s = services.store.status(id);
+  if (!s) return null;
+  return {
+    TrackedOperationId: s.trackedOperationId,
+    Status: s.status,
+    RetryCount: s.retryCount,
+    LastError: s.lastError,
+    HttpStatus: s.httpStatus,
+    CreatedAtUtc: s.createdAtUtc,
+    UpdatedAtUtc: s.updatedAtUtc,
+    TerminalAtUtc: s.terminalAtUtc,
+  };
+}
+
+export function createRunHost(services: HostServices, run: RunContext): RunHost {
+  const connections = new Map<string, SqlConnection>();
+  const transactions = new Map<string, SqlTransaction>();
+  let nextHandle = 0;
+  const source = { sourceInstanceId: run.instance, sourceScript: run.script };
+
+  const system = (name: string) => {
+    const sys = services.config().externalSystems[name];
+    if (!sys) throw new ScadaLinkError('UNKNOWN_SYSTEM', `external system ${name} is not defined`);
+    return sys;
+  };
+  const database = (name: string) => {
+    const db = services.config().databases[name];
+    if (!db) throw new ScadaLinkError('UNKNOWN_CONNECTION', `database connection ${name} is not defined`);
+    return db;
+  };
+  const queryable = (handle: string) => {
+    const q = transactions.get(handle) ?? connections.get(handle);
+    if (!q) throw new ScadaLinkError('INVALID_HANDLE', `no open connection or transaction ${handle}`);
+    return q;
+  };
+
+  const host = defineScriptHost({
+    'ExternalSystem.Call': async (name, method, params) => {
+      const sys = system(name);
+      const started = performance.now();
+      let error: DeliveryError | undefined;
+      let status: number | null = null;
+      try {
+        const res = await services.gateway.call(sys, method, params);
+        status = res.status;
+        return (res.body ?? null) as JsonValue;
+      } catch (err) {
+        if (err instanceof DeliveryError) {
+          error = err;
+          status = err.httpStatus ?? null;
+        }
+        throw err;
+      } finally {
+        recordApiCall(services, run, `${name}.${method}`, error, status, performance.now() - started);
+      }
+    },
+    'ExternalSystem.CachedCall': async (name, method, params) => {
+      const sys = system(name);
+      if (!sys.methods[method]) throw new ScadaLinkError('UNKNOWN_METHOD', `external system ${name} has no method ${method}`);
+      const out = await services.engine.submit({
+        channel: Channel.ApiOutbound,
+        target: name,
+        targetSummary: `${name}.${method}`,
+        request: { system: name, method, params },
+        maxRetries: sys.retry.maxRetries,
+        retryIntervalMs: sys.retry.retryIntervalMs,
+        ...source,
+      });
+      return out.trackedOperationId;
+    },
+    'Database.Open': async (name) => {
+      database(name);
+      const handle = `c${++nextHandle}`;
+      connections.set(handle, services.sql().get(name));
+      return handle;
+    },
+    'Database.Query': async (handle, sql, params) => (await queryable(handle).query(sql, params)).rows as JsonObject[],
+    'Database.Execute': async (handle, sql, params) => (await queryable(handle).execute(sql, params)).rowsAffected,
+    'Database.Begin': async (handle) => {
+      const conn = connections.get(handle);
+      if (!conn) throw new ScadaLinkError('INVALID_HANDLE', `no open connection ${handle}`);
+      const tx = await conn.begin();
+      const id = `t${++nextHandle}`;
+      transactions.set(id, tx);
+      return id;
+    },
+    'Database.Commit': async (tx) => {
+      const t = transactions.get(tx);
+      if (!t) throw new ScadaLinkError('INVALID_HANDLE', `no open transaction ${tx}`);
+      transactions.delete(tx);
+      await t.commit();
+      return null;
+    },
+    'Database.Rollback': async (tx) => {
+      const t = transactions.get(tx);
+      transactions.delete(tx);
+      await t?.rollback();
+      return null;
+    },
+    'Database.CallProcedure': async (handle, name, args) => {
+      const conn = connections.get(handle);
+      if (!conn) throw new ScadaLinkError('INVALID_HANDLE', `no open connection ${handle}`);
+      const list = Array.isArray(args) ? args : Object.values(args);
+      return (await conn.callProcedure(name, list)).rows as JsonObject[];
+    },
+    'Database.CachedWrite': async (name, sql, params) => {
+      const db = database(name);
+      const out = await services.engine.submit({
+        channel: Channel.DbOutbound,
+        target: name,
+        targetSummary: `${name}: ${sql.replace(/\s+/g, ' ').trim().slice(0, 80)}`,
+        request: { connection: name, sql, params },
+        maxRetries: db.retry.maxRetries,
+        retryIntervalMs: db.retry.retryIntervalMs,
+        ...source,
+      });
+      return out.trackedOperationId;
+    },
+    'Tracking.Status': async (id) => trackingStatus(services, id),
+    'Notify.Send': async () => {
+      throw new ScadaLinkError('NOTIFICATIONS_UNAVAILABLE', 'the notification service is not available on this site yet');
+    },
+    'Instance.GetAttribute': async (name) => services.getAttribute(run.instance, name),
+    'Instance.SetAttribute': async (name, value) => {
+      await services.setAttribute(run.instance, name, value);
+      return null;
+    },
+    'Scripts.Call': async (name, params) => services.callShared(run.instance, run.script, name, params, run.depth + 1),
+    Log: async (level, message) => {
+      services.log(level, run.instance, run.script, message);
+      return null;
+    },
+  });
+
+  return {
+    host,
+    async release() {
+      const open = [...transactions.values()];
+      transactions.clear();
+      connections.clear();
+      await Promise.all(open.map((t) => t.rollback()));
+    },
+  };
+}
+
+/** A synchronous call is audited as `ApiCall` (DESIGN §3.1); audit never breaks the call. */
+function recordApiCall(
+  services: HostServices,
+  run: RunContext,
+  target: string,
+  error: DeliveryError | undefined,
+  httpStatus: number | null,
+  durationMs: number,
+): void {
+  const store = services.store;
+  const event = {
+    eventId: uuidv7(),
+    trackedOperationId: null as TrackedOperationId | null,
+    kind: AuditKind.ApiCall,
+    status: error ? OperationStatus.Failed : OperationStatus.Delivered,
+    channel: Channel.ApiOutbound,
+    target,
+    occurredAtUtc: new Date().toISOString(),
+    actor: { type: 'script' as const, instance: run.instance, script: run.script },
+    sourceNode: services.nodeName,
+    error: error?.message ?? null,
+    httpStatus,
+    durationMs,
+    operation: null,
+  };
+  store.committer
+    .run(() => store.outbox.append(event))
+    .catch((err: unknown) => {
+      store.counters.auditWriteFailures++;
+      services.log('warn', run.instance, run.script, `audit of a synchronous call was not recorded: ${String(err)}`);
+    });
+}

@@ -1,0 +1,318 @@
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Channel, ScadaLinkError, describeError } from '../../commons/index.js';
+import type { InstanceConfig, ProjectConfig, ScriptConfig, SharedScriptConfig } from '../../config/index.js';
+import { HttpGateway, SqlConnections } from '../../integrations/index.js';
+import { type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
+import { StoreAndForwardEngine } from '../engine/engine.js';
+import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
+import { SiteStore } from '../store/site-store.js';
+import { DEFAULT_TRACKING_RETENTION_MS } from '../store/tracking.js';
+import { apiOutboundHandler } from './api-handler.js';
+import { type AttributeChange, InstanceState } from './attributes.js';
+import { dbOutboundHandler } from './db-handler.js';
+import { type HostServices, createRunHost } from './script-host.js';
+import { TriggerQueue } from './triggers.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const MAX_SHARED_DEPTH = 8;
+
+export interface SiteRuntimeOptions {
+  readonly project: ProjectConfig;
+  /** Which of the project's sites this node is; default: the only one. */
+  readonly site?: string;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly nodeName?: string;
+  readonly synchronous?: SynchronousMode;
+  readonly pollIntervalMs?: number;
+  readonly trackingRetentionMs?: number;
+  readonly eventRetentionMs?: number;
+}
+
+export interface ScriptStats {
+  executions: number;
+  errors: number;
+  timeouts: number;
+}
+
+interface Triggered {
+  readonly script: ScriptConfig;
+  readonly params: JsonObject;
+  readonly trigger: string;
+}
+
+/** One site: its store, engine, integrations, instances, triggers and scripts. */
+export class SiteRuntime {
+  readonly site: string;
+  readonly nodeName: string;
+  readonly store: SiteStore;
+  readonly engine: StoreAndForwardEngine;
+  readonly gateway = new HttpGateway();
+  readonly scriptStats: ScriptStats = { executions: 0, errors: 0, timeouts: 0 };
+  private project: ProjectConfig;
+  private sql: SqlConnections;
+  private readonly logger: Logger;
+  private readonly instances = new Map<string, InstanceState>();
+  private readonly queues = new Map<string, TriggerQueue<Triggered>>();
+  private readonly runtimes = new Map<number, ScriptRuntime>();
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly services: HostServices;
+  private stopping = false;
+  readonly startedAt = Date.now();
+
+  constructor(private readonly options: SiteRuntimeOptions) {
+    this.project = options.project;
+    this.site = resolveSite(options.project, options.site);
+    this.nodeName = options.nodeName ?? `${this.site}@${hostname()}`;
+    this.logger = options.logger;
+    this.sql = new SqlConnections(this.project.databases);
+    this.store = new SiteStore(join(options.dataDir, SITE_DB_FILE), this.nodeName, {
+      synchronous: options.synchronous,
+      onAuditFailure: (err) => this.logger.warn({ err }, 'audit event not recorded'),
+    });
+    this.engine = new StoreAndForwardEngine({
+      store: this.store,
+      logger: this.logger,
+      pollIntervalMs: options.pollIntervalMs,
+      handlers: {
+        ApiOutbound: apiOutboundHandler(this.gateway, () => this.project.externalSystems),
+        DbOutbound: dbOutboundHandler(() => this.sql),
+      },
+      concurrencyOf: (channel, target) =>
+        channel === Channel.ApiOutbound
+          ? (this.project.externalSystems[target]?.maxConcurrency ?? 8)
+          : channel === Channel.DbOutbound
+            ? (this.project.databases[target]?.maxConcurrency ?? 4)
+            : 5,
+    });
+    for (const inst of Object.values(this.project.instances)) {
+      if (inst.site === this.site) this.instances.set(inst.code, new InstanceState(inst, this.store.db));
+    }
+    this.services = {
+      config: () => this.project,
+      store: this.store,
+      engine: this.engine,
+      gateway: this.gateway,
+      sql: () => this.sql,
+      nodeName: this.nodeName,
+      getAttribute: (instance, name) => this.instance(instance).get(name),
+      setAttribute: (instance, name, value) => this.setAttribute(instance, name, value),
+      callShared: (instance, caller, name, params, depth) => this.callShared(instance, caller, name, params, depth),
+      log: (level, instance, script, message) => this.logger[level]({ instance, script }, message),
+    };
+  }
+
+  get config(): ProjectConfig {
+    return this.project;
+  }
+
+  instanceCodes(): string[] {
+    return [...this.instances.keys()];
+  }
+
+  private instance(code: string): InstanceState {
+    const inst = this.instances.get(code);
+    if (!inst) throw new ScadaLinkError('UNKNOWN_INSTANCE', `no instance ${code} at site ${this.site}`);
+    return inst;
+  }
+
+  start(): void {
+    this.engine.start();
+    for (const state of this.instances.values()) {
+      for (const script of Object.values(state.config.scripts)) {
+        for (const trigger of script.triggers) {
+          if (trigger.type !== 'interval') continue;
+          const timer = setInterval(() => {
+            const q = this.queue(state.config, script);
+            if (!q.busy) q.push({ script, params: {}, trigger: 'interval' });
+          }, trigger.everyMs);
+          this.timers.push(timer);
+        }
+      }
+    }
+    const purge = setInterval(() => this.purge(), DAY_MS);
+    purge.unref();
+    this.timers.push(purge);
+    this.purge();
+    void this.store.logEvent({ level: 'info', category: 'Lifecycle', message: `site ${this.site} started on ${this.nodeName}` });
+    this.logger.info({ site: this.site, instances: this.instances.size }, 'site started');
+  }
+
+  /** Daily purge of terminal tracking rows and old event-log entries. */
+  purge(): { tracking: number; events: number } {
+    const result = this.store.purge(
+      this.options.trackingRetentionMs ?? DEFAULT_TRACKING_RETENTION_MS,
+      this.options.eventRetentionMs ?? 30 * DAY_MS,
+    );
+    if (result.tracking + result.events > 0) this.logger.info(result, 'purged terminal tracking rows and old events');
+    return result;
+  }
+
+  getAttribute(instance: string, name: string): JsonValue {
+    return this.instance(instance).get(name);
+  }
+
+  attributes(instance: string): Record<string, JsonValue> {
+    return this.instance(instance).all();
+  }
+
+  /** Sets a value durably, then fires attribute-change and alarm on-trigger scripts. */
+  async setAttribute(instance: string, name: string, value: JsonValue): Promise<void> {
+    const state = this.instance(instance);
+    const change = await this.store.committer.run(() => state.set(name, value, new Date().toISOString()));
+    if (change) this.fireTriggers(state.config, change);
+  }
+
+  private fireTriggers(inst: InstanceConfig, change: AttributeChange): void {
+    if (this.stopping) return;
+    for (const script of Object.values(inst.scripts)) {
+      for (const t of script.triggers) {
+        if (t.type === 'attributeChange' && t.attribute === change.attribute) {
+          const params = { attribute: change.attribute, value: change.value, previous: change.previous };
+          this.queue(inst, script).push({ script, params, trigger: 'attributeChange' });
+        } else if (t.type === 'alarm' && change.raised.includes(t.alarm)) {
+          const params = { alarm: t.alarm, attribute: change.attribute, value: change.value };
+          this.queue(inst, script).push({ script, params, trigger: 'alarm' });
+        }
+      }
+    }
+  }
+
+  private queue(inst: InstanceConfig, script: ScriptConfig): TriggerQueue<Triggered> {
+    const key = `${inst.code}\u0000${script.name}`;
+    let q = this.queues.get(key);
+    if (!q) {
+      q = new TriggerQueue<Triggered>(
+        async (item) => {
+          await this.execute(inst.code, item.script, item.params, item.trigger, 0).catch(() => undefined);
+        },
+        (item) => {
+          void this.store.logEvent({
+            level: 'error',
+            category: 'ScriptError',
+            instance: inst.code,
+            script: script.name,
+            message: `trigger queue full: ${item.trigger} run not started`,
+          });
+        },
+      );
+      this.queues.set(key, q);
+    }
+    return q;
+  }
+
+  /** Runs a script that has a `call` trigger and returns its value (Route.To, CLI, other callers). */
+  callScript(instance: string, script: string, params: JsonObject = {}): Promise<JsonValue> {
+    const cfg = this.instance(instance).config.scripts[script];
+    if (!cfg) throw new ScadaLinkError('UNKNOWN_SCRIPT', `instance ${instance} has no script ${script}`);
+    if (!cfg.triggers.some((t) => t.type === 'call')) {
+      throw new ScadaLinkError('SCRIPT_NOT_CALLABLE', `script ${instance}.${script} has no call trigger`);
+    }
+    return this.execute(instance, cfg, params, 'call', 0);
+  }
+
+  private callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue> {
+    const shared = this.project.sharedScripts[name];
+    if (!shared) return Promise.reject(new ScadaLinkError('UNKNOWN_SCRIPT', `no shared script ${name}`));
+    if (depth > MAX_SHARED_DEPTH) {
+      return Promise.reject(new ScadaLinkError('SCRIPT_RECURSION', `Scripts.Call nested deeper than ${MAX_SHARED_DEPTH} (from ${caller})`));
+    }
+    return this.execute(instance, shared, params, `Scripts.Call from ${caller}`, depth);
+  }
+
+  private runtimeFor(memoryMb: number): ScriptRuntime {
+    let rt = this.runtimes.get(memoryMb);
+    if (!rt) {
+      rt = new ScriptRuntime({
+        memoryMb,
+        onCatastrophicError: (message) => this.logger.fatal({ message }, 'script isolate lost; ending the process'),
+      });
+      this.runtimes.set(memoryMb, rt);
+    }
+    return rt;
+  }
+
+  private async execute(
+    instance: string,
+    script: ScriptConfig | SharedScriptConfig,
+    params: JsonObject,
+    trigger: string,
+    depth: number,
+  ): Promise<JsonValue> {
+    if (this.stopping && depth === 0) throw new ScadaLinkError('SITE_STOPPING', 'the site is stopping');
+    const run = createRunHost(this.services, { instance, script: script.name, depth });
+    const promise = this.runtimeFor(script.memoryMb).run({
+      source: script.source,
+      language: script.language,
+      filename: script.file,
+      timeoutMs: script.timeoutMs,
+      parameters: params,
+      host: run.host,
+    });
+    this.running.add(promise);
+    this.scriptStats.executions++;
+    try {
+      return (await promise) ?? null;
+    } catch (err) {
+      this.scriptStats.errors++;
+      const code = err instanceof ScadaLinkError ? err.code : 'SCRIPT_ERROR';
+      if (code === 'SCRIPT_TIMEOUT') this.scriptStats.timeouts++;
+      this.logger.warn({ instance, script: script.name, trigger, code, err: describeError(err) }, 'script failed');
+      await this.store
+        .logEvent({
+          level: 'error',
+          category: 'ScriptError',
+          instance,
+          script: script.name,
+          message: `${trigger}: ${describeError(err)}`,
+          details: { code, trigger },
+        })
+        .catch(() => undefined);
+      throw err;
+    } finally {
+      this.running.delete(promise);
+      await run.release();
+    }
+  }
+
+  /**
+   * SIGTERM (DESIGN §2): stop triggers, let running scripts and in-flight
+   * attempts finish within the deadline, then close everything cleanly.
+   */
+  async stop(deadlineMs = 10_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    const deadline = Date.now() + deadlineMs;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.running]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    await this.engine.stop(Math.max(0, deadline - Date.now()));
+    for (const rt of this.runtimes.values()) rt.dispose();
+    await this.sql.close();
+    await this.gateway.close();
+    await this.store.logEvent({ level: 'info', category: 'Lifecycle', message: `site ${this.site} stopped` }).catch(() => undefined);
+    this.store.close();
+    this.logger.info({ site: this.site }, 'site stopped');
+  }
+}
+
+function resolveSite(project: ProjectConfig, site: string | undefined): string {
+  const names = Object.keys(project.sites);
+  if (site !== undefined) {
+    if (!project.sites[site]) throw new ScadaLinkError('UNKNOWN_SITE', `the project defines no site ${site} (sites: ${names.join(', ') || 'none'})`);
+    return site;
+  }
+  if (names.length !== 1) {
+    throw new ScadaLinkError('SITE_REQUIRED', `the project defines ${names.length} sites; choose one with --site (${names.join(', ')})`);
+  }
+  return names[0]!;
+}
