@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Channel, ScadaLinkError, describeError } from '../../commons/index.js';
+import { Channel, type OperationSnapshot, OperationStatus, ScadaLinkError, describeError } from '../../commons/index.js';
 import type { InstanceConfig, ProjectConfig, ScriptConfig, SharedScriptConfig } from '../../config/index.js';
 import { HttpGateway, SqlConnections } from '../../integrations/index.js';
 import { type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
@@ -120,6 +120,14 @@ export class SiteRuntime {
   }
 
   start(): void {
+    // Operators watch the log for operations that need them.
+    this.store.changes.on('change', (snap: OperationSnapshot) => {
+      if (snap.status === OperationStatus.Parked) {
+        this.logger.warn({ trackedOperationId: snap.trackedOperationId, target: snap.target, retries: snap.retryCount, error: snap.lastError }, 'operation parked');
+      } else if (snap.status === OperationStatus.Failed) {
+        this.logger.warn({ trackedOperationId: snap.trackedOperationId, target: snap.target, error: snap.lastError, httpStatus: snap.httpStatus }, 'operation failed permanently');
+      }
+    });
     this.engine.start();
     for (const state of this.instances.values()) {
       for (const script of Object.values(state.config.scripts)) {
