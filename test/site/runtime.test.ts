@@ -207,6 +207,32 @@ describe('site runtime: scripts, external systems, triggers (seed 003 WP-13)', (
     expect(site.scriptStats.errors).toBeGreaterThanOrEqual(1);
   });
 
+  it('the daily purge removes terminal rows older than 7 days and events older than 30 days, nothing else', async () => {
+    const day = 24 * 60 * 60 * 1000;
+    const ago = (days: number) => new Date(Date.now() - days * day).toISOString();
+    const make = (id: string) =>
+      site.store.tracking.recordEnqueue(
+        { id: id as never, kind: 'ApiOutbound', targetSummary: 'ERP.postOrder', sourceInstanceId: 'Pump1', sourceScript: 'x', sourceNode: 'n' },
+        ago(9),
+      );
+    const oldDone = '0190b6e4-0000-7000-8000-00000000000a';
+    const recentDone = '0190b6e4-0000-7000-8000-00000000000b';
+    const oldParked = '0190b6e4-0000-7000-8000-00000000000c';
+    [oldDone, recentDone, oldParked].forEach(make);
+    site.store.tracking.recordTerminal(oldDone as never, 'Delivered', null, 200, ago(8));
+    site.store.tracking.recordTerminal(recentDone as never, 'Delivered', null, 200, ago(6));
+    site.store.tracking.recordAttempt(oldParked as never, 'Parked', 3, 'down', null, ago(8));
+    site.store.events.append({ level: 'info', category: 'Lifecycle', message: 'ancient' }, ago(31));
+    site.store.events.append({ level: 'info', category: 'Lifecycle', message: 'recent' }, ago(29));
+
+    expect(site.purge()).toEqual({ tracking: 1, events: 1 });
+    expect(site.store.status(oldDone)).toBeUndefined();
+    expect(site.store.status(recentDone)).toBeDefined();
+    expect(site.store.status(oldParked)).toMatchObject({ status: 'Parked' });
+    expect(site.store.events.query({ search: 'ancient' })).toEqual([]);
+    expect(site.store.events.query({ search: 'recent' })).toHaveLength(1);
+  });
+
   it('only scripts with a call trigger can be called', async () => {
     expect(() => site.callScript('Pump1', 'notCallable')).toThrow(expect.objectContaining({ code: 'SCRIPT_NOT_CALLABLE' }));
     expect(() => site.callScript('Nope', 'sync')).toThrow(expect.objectContaining({ code: 'UNKNOWN_INSTANCE' }));
