@@ -1,0 +1,78 @@
+// Benchmark 3: draining a backlog after the sink recovers. The backlog (all
+// Forwarded and due) is built by a separate process (cases/backlog.ts) or
+// copied from --template; this process then starts the sink and the engine
+// and measures the drain rate and its own peak RSS. The dispatcher claims due
+// rows by index in pages, so the peak should not depend on the backlog size.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machine } from '../lib/machine.js';
+import { RssSampler, rssMiB, vmHwmMiB } from '../lib/memory.js';
+import { flags, report, syncMode } from '../lib/options.js';
+import { startSink } from '../lib/sink.js';
+import { erpSystem, openSite } from '../lib/site.js';
+import { scratchDir } from '../lib/tmp.js';
+
+const opt = flags({ backlog: 100_000, sync: 'FULL', concurrency: 64, template: '', outbox: true });
+
+const tmp = scratchDir();
+if (opt.template) {
+  copyFileSync(opt.template, join(tmp.dir, 'site.db'));
+} else {
+  const prep = fileURLToPath(new URL('./backlog.js', import.meta.url));
+  execFileSync(process.execPath, [prep, '--count', String(opt.backlog), '--dir', tmp.dir, `--outbox=${opt.outbox}`], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+const sink = await startSink();
+const system = erpSystem(sink.url, opt.concurrency, 30_000);
+const site = openSite({ dir: tmp.dir, sync: syncMode(opt.sync), system, start: false });
+const backlog = site.store.buffer.counts().total;
+if (backlog !== opt.backlog) throw new Error(`backlog holds ${backlog} rows, expected ${opt.backlog}`);
+
+const rssBeforeMiB = rssMiB();
+const sampler = new RssSampler().start(50);
+const started = performance.now();
+const tenths: number[] = [];
+site.engine.start();
+await new Promise<void>((resolve) => {
+  const timer = setInterval(() => {
+    const delivered = site.engine.stats.attempts.delivered;
+    while (tenths.length < 10 && delivered >= ((tenths.length + 1) * backlog) / 10) tenths.push(performance.now() - started);
+    if (delivered >= backlog) {
+      clearInterval(timer);
+      resolve();
+    }
+  }, 20);
+});
+const seconds = (performance.now() - started) / 1000;
+sampler.stop();
+
+const left = site.store.buffer.counts().total;
+const delivered = (
+  site.store.db.prepare(`SELECT COUNT(*) AS n FROM operation_tracking WHERE Status = 'Delivered'`).get() as { n: number }
+).n;
+const stats = site.engine.stats.attempts;
+await site.close();
+const requests = await sink.requests();
+await sink.close();
+tmp.cleanup();
+
+const rate = (from: number, to: number) => ((to - from) * (backlog / 10)) / ((tenths[to - 1]! - (from ? tenths[from - 1]! : 0)) / 1000);
+report({
+  bench: 'drain',
+  options: opt,
+  machine: machine(),
+  metrics: {
+    perSecond: backlog / seconds,
+    seconds,
+    peakRssMiB: sampler.peakMiB,
+    vmHwmMiB: vmHwmMiB() ?? Number.NaN,
+    rssBeforeMiB,
+    firstTenthPerSecond: rate(0, 1),
+    lastTenthPerSecond: rate(9, 10),
+  },
+  checks: { backlog, left, delivered, transient: stats.transient, permanent: stats.permanent, sinkRequests: requests },
+});
