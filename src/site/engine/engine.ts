@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import {
   type Channel,
@@ -11,8 +12,9 @@ import {
   newTrackedOperationId,
   systemClock,
 } from '../../commons/index.js';
-import type { BufferedOperation, DueCursor } from '../store/buffer.js';
+import type { BufferedOperation } from '../store/buffer.js';
 import type { SiteStore, SubmitInput } from '../store/site-store.js';
+import { ReadyQueues } from './ready.js';
 import { TargetSlots } from './slots.js';
 
 export interface DeliveryContext {
@@ -80,12 +82,15 @@ export class StoreAndForwardEngine {
   private readonly pageSize: number;
   private readonly slots: TargetSlots;
   private readonly claims = new Set<string>();
+  private readonly ready: ReadyQueues;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly inFlightImmediate = new Set<Promise<void>>();
   private readonly abort = new AbortController();
   private running = false;
   private accepting = true;
   private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Number.POSITIVE_INFINITY;
+  private lastRewindAtMs = Number.NEGATIVE_INFINITY;
   private sweepQueued = false;
 
   constructor(options: EngineOptions) {
@@ -97,9 +102,20 @@ export class StoreAndForwardEngine {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.pageSize = options.pageSize ?? 256;
     const concurrencyOf = options.concurrencyOf ?? (() => 8);
-    this.slots = new TargetSlots((key) => {
+    const limitOf = (key: string): number => {
       const [channel, target] = key.split('\u0000') as [Channel, string];
       return Math.max(1, concurrencyOf(channel, target));
+    };
+    this.slots = new TargetSlots(limitOf);
+    // Every attempt listens on this one signal; hundreds at once is expected.
+    setMaxListeners(0, this.abort.signal);
+    this.ready = new ReadyQueues(this.store.buffer, this.claims, {
+      pageSize: this.pageSize,
+      maxPagesPerFill: 4,
+      capacity: Math.max(this.maxInFlight, this.pageSize),
+      // One more round per target: a freed slot is refilled without reading the index.
+      perKey: limitOf,
+      keyOf: (op) => slotKey(op.channel, op.target),
     });
   }
 
@@ -132,18 +148,43 @@ export class StoreAndForwardEngine {
       this.stats.submitted++;
       const key = slotKey(op.channel, op.target);
       await this.slots.acquire(key);
+      const slot = this.slotHolder(key);
       try {
-        return await this.attempt(op, handler, true);
+        return await this.attempt(op, handler, true, slot);
+      } catch (err) {
+        // Unless the failure was recorded, the row is still due at its submit time, behind the cursor.
+        if (!(err instanceof OperationFailedError)) this.ready.rewind();
+        throw err;
       } finally {
-        this.slots.release(key);
+        slot();
       }
     } finally {
       this.claims.delete(id);
-      this.queueSweep();
     }
   }
 
-  private async attempt(op: BufferedOperation, handler: DeliveryHandler, immediate: boolean): Promise<SubmitOutcome> {
+  /**
+   * Returns a once-only release of a held slot. An attempt gives its slot back
+   * as soon as the target has answered, before its outcome is committed: the
+   * limit is on calls in flight against the target, and the operation itself
+   * stays claimed until its outcome is recorded.
+   */
+  private slotHolder(key: string): () => void {
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.slots.release(key);
+      this.queueSweep();
+    };
+  }
+
+  private async attempt(
+    op: BufferedOperation,
+    handler: DeliveryHandler,
+    immediate: boolean,
+    releaseSlot: () => void,
+  ): Promise<SubmitOutcome> {
     const started = performance.now();
     let result: DeliveryResult;
     try {
@@ -155,6 +196,7 @@ export class StoreAndForwardEngine {
         signal: this.abort.signal,
       });
     } catch (err) {
+      releaseSlot();
       if (this.abort.signal.aborted) {
         // Stopped mid-attempt: the outcome is unknown, so record nothing; the
         // row stays due and is attempted again (same Idempotency-Key) on restart.
@@ -170,6 +212,7 @@ export class StoreAndForwardEngine {
       if (outcome === 'Failed' || outcome === 'Gone') return { trackedOperationId: op.id, status: 'Forwarded' };
       return { trackedOperationId: op.id, status: outcome === 'Parked' ? 'Parked' : 'Forwarded' };
     }
+    releaseSlot();
     await this.store.attemptSucceeded(op, { durationMs: performance.now() - started, httpStatus: result.httpStatus ?? null });
     this.stats.attempts.delivered++;
     return { trackedOperationId: op.id, status: 'Delivered', result };
@@ -178,11 +221,13 @@ export class StoreAndForwardEngine {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.ready.rewind();
     this.queueSweep();
   }
 
-  /** Wakes the dispatcher soon (after an operator Retry, for example). */
+  /** Wakes the dispatcher soon and makes it look at the whole due index (after an operator Retry, for example). */
   wake(): void {
+    this.ready.rewind();
     this.queueSweep();
   }
 
@@ -195,69 +240,79 @@ export class StoreAndForwardEngine {
     });
   }
 
-  /** Claims due rows page by page through the due index and starts their attempts. */
+  /**
+   * Claims due rows through the due index (going on from where the last sweep
+   * stopped) and starts as many as the slots allow. Sweeps run after every
+   * attempt that ends, so a busy dispatcher never waits for the timer.
+   */
   private sweep(): void {
     if (!this.running) return;
-    if (this.timer) clearTimeout(this.timer);
     const now = this.clock.now();
-    let cursor: DueCursor | undefined;
+    if (now - this.lastRewindAtMs >= this.pollIntervalMs) {
+      // Safety net for rows that fell behind the cursor (ReadyQueues).
+      this.lastRewindAtMs = now;
+      this.ready.rewind();
+    }
+    let more = false;
     try {
-      while (this.inFlight.size < this.maxInFlight) {
-        const page = this.store.buffer.due(now, cursor, this.pageSize);
-        let started = 0;
-        let blocked = 0;
-        for (const op of page) {
-          cursor = { atMs: op.nextAttemptAtMs, id: op.id };
-          if (this.inFlight.size >= this.maxInFlight) break;
-          if (this.claims.has(op.id)) continue;
-          const key = slotKey(op.channel, op.target);
-          if (!this.slots.tryAcquire(key)) {
-            blocked++;
-            continue;
-          }
-          this.dispatch(op, key);
-          started++;
-        }
-        // A page where every free row's target is full: later pages are no better.
-        if (page.length < this.pageSize || (started === 0 && blocked > 0)) break;
-      }
+      more = this.ready.fill(now) === 'more';
     } catch (err) {
       this.logger.error({ err }, 'dispatcher sweep failed');
     }
-    this.scheduleNext(now);
+    this.ready.drain(
+      (key) => this.inFlight.size < this.maxInFlight && this.slots.tryAcquire(key),
+      (op, key) => this.dispatch(op, key),
+    );
+    if (more) this.queueSweep();
+    else this.scheduleNext(now);
   }
 
+  /** Arms the timer for the next row that falls due, or the poll interval, whichever is sooner. */
   private scheduleNext(now: number): void {
     if (!this.running) return;
-    let delay = this.pollIntervalMs;
+    let at = now + this.pollIntervalMs;
     try {
-      const next = this.store.buffer.nextDueAtMs();
-      if (next !== undefined) delay = Math.min(delay, Math.max(1, next - now));
+      const next = this.store.buffer.nextDueAfter(now);
+      if (next !== undefined) at = Math.min(at, next);
     } catch (err) {
       this.logger.error({ err }, 'dispatcher could not read the next due time');
     }
-    this.timer = setTimeout(() => this.sweep(), delay);
+    // A timer that fires sooner than needed only costs an early sweep.
+    if (this.timer && this.timerAtMs <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAtMs = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAtMs = Number.POSITIVE_INFINITY;
+      this.sweep();
+    }, Math.max(1, at - now));
     this.timer.unref();
   }
 
+  /** Runs the attempt of a row the ready queues claimed; its slot is already held. */
   private dispatch(op: BufferedOperation, key: string): void {
     const handler = this.handlers[op.channel];
-    this.claims.add(op.id);
+    const slot = this.slotHolder(key);
     const run = (async () => {
+      let recorded = false;
       try {
         if (!handler) {
+          slot();
           const err = new DeliveryError('CHANNEL_UNAVAILABLE', `no delivery handler for channel ${op.channel}`, 'transient');
           await this.store.attemptFailed(op, err, false, { durationMs: 0 });
-          return;
+        } else {
+          await this.attempt(op, handler, false, slot);
         }
-        await this.attempt(op, handler, false);
+        recorded = true;
       } catch (err) {
         if (!(err instanceof ScadaLinkError && err.code === 'SITE_STOPPING')) {
           this.logger.error({ err, trackedOperationId: op.id }, 'recording an attempt failed; the operation stays due');
         }
       } finally {
+        slot();
         this.claims.delete(op.id);
-        this.slots.release(key);
+        // The row is still due at its old time, behind the cursor: look from the head again.
+        if (!recorded) this.ready.rewind();
       }
     })();
     this.inFlight.add(run);
@@ -275,6 +330,7 @@ export class StoreAndForwardEngine {
     this.accepting = false;
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
+    this.ready.clear();
     const all = Promise.allSettled([...this.inFlight, ...this.inFlightImmediate]);
     let timeout: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {

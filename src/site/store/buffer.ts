@@ -65,6 +65,7 @@ export class BufferTable {
   private readonly parkedAfter: Database.Statement<[string, number], BufferRow>;
   private readonly countStmt: Database.Statement<[], { total: number; parked: number }>;
   private readonly nextDueStmt: Database.Statement<[], { at: number | null }>;
+  private readonly nextDueAfterStmt: Database.Statement<[number], { at: number | null }>;
   private readonly oldestStmt: Database.Statement<[], { at: string | null }>;
 
   constructor(db: Database.Database) {
@@ -94,6 +95,8 @@ export class BufferTable {
       (SELECT COUNT(*) FROM sf_buffer WHERE Status = 'Parked') AS parked FROM sf_buffer`);
     this.nextDueStmt = db.prepare(`SELECT MIN(NextAttemptAtMs) AS at FROM sf_buffer INDEXED BY IX_Buffer_Due
       WHERE Status <> 'Parked'`);
+    this.nextDueAfterStmt = db.prepare(`SELECT MIN(NextAttemptAtMs) AS at FROM sf_buffer INDEXED BY IX_Buffer_Due
+      WHERE Status <> 'Parked' AND NextAttemptAtMs > ?`);
     this.oldestStmt = db.prepare(`SELECT MIN(TrackedOperationId) AS at FROM sf_buffer WHERE Status <> 'Parked'`);
   }
 
@@ -134,6 +137,11 @@ export class BufferTable {
   /** When the earliest pending row falls due (epoch ms), if any. */
   nextDueAtMs(): number | undefined {
     return this.nextDueStmt.get()!.at ?? undefined;
+  }
+
+  /** When the first pending row that is not yet due at `nowMs` falls due (epoch ms), if any. */
+  nextDueAfter(nowMs: number): number | undefined {
+    return this.nextDueAfterStmt.get(nowMs)!.at ?? undefined;
   }
 
   /** Id of the oldest pending (non-parked) operation; UUIDv7 ids sort by creation time. */
