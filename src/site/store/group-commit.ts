@@ -2,14 +2,30 @@ import type Database from 'better-sqlite3';
 
 interface Job {
   readonly work: () => unknown;
+  readonly rerunnable: boolean;
   readonly resolve: (value: unknown) => void;
   readonly reject: (reason: unknown) => void;
 }
 
+export interface RunOptions {
+  /**
+   * The work only reads and writes the database (plus side state the hooks
+   * roll back), so running it again after its writes were rolled back is
+   * harmless. Such jobs share one savepoint (see GroupCommitter).
+   */
+  readonly rerunnable?: boolean;
+}
+
 /** Lets the owner keep per-transaction side state in step with what commits. */
 export interface CommitHooks {
-  beforeJob(): void;
-  jobFailed(): void;
+  /** The batch transaction holds the write lock; no job has run yet. */
+  began(): void;
+  /** A savepoint was taken: remember the side state to restore. */
+  savepoint(): void;
+  /** The writes since the last savepoint were rolled back: restore the side state. */
+  restored(): void;
+  /** Every job ran; last writes of the batch go here, before COMMIT. */
+  beforeCommit(): void;
   committed(): void;
   rolledBack(): void;
 }
@@ -24,8 +40,13 @@ export interface GroupCommitStats {
  * per event-loop turn runs all of it in one transaction, and every caller's
  * promise settles only after that COMMIT (and its fsync) returned.
  *
- * Each job runs inside its own SAVEPOINT, so a job that throws is rolled back
- * and rejected alone while the rest of the batch commits.
+ * A job that throws is rolled back and rejected alone while the rest of the
+ * batch commits. A job runs inside its own SAVEPOINT, except that a run of
+ * consecutive rerunnable jobs shares one (or none at the head of the batch):
+ * a savepoint makes SQLite copy every page a job touches into a sub-journal
+ * first, which costs more than the job's own writes (bench/README.md). When
+ * one of a shared run throws, the run is rolled back and each of its jobs is
+ * run again under its own savepoint, so only the thrower fails.
  */
 export class GroupCommitter {
   private queue: Job[] = [];
@@ -52,9 +73,9 @@ export class GroupCommitter {
   }
 
   /** Runs `work` in the next group transaction; resolves after its commit. */
-  run<T>(work: () => T): Promise<T> {
+  run<T>(work: () => T, options?: RunOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ work, rerunnable: options?.rerunnable === true, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -86,19 +107,11 @@ export class GroupCommitter {
       return;
     }
     try {
-      for (let i = 0; i < batch.length; i++) {
-        this.savepoint.run();
-        this.hooks?.beforeJob();
-        try {
-          results[i] = batch[i]!.work();
-          this.release.run();
-        } catch (err) {
-          this.rollbackTo.run();
-          this.release.run();
-          this.hooks?.jobFailed();
-          failed[i] = err ?? new Error('job failed');
-        }
+      this.hooks?.began();
+      for (let i = this.runLeading(batch, results, failed); i < batch.length; ) {
+        i = batch[i]!.rerunnable ? this.runShared(batch, i, results, failed) : this.runAlone(batch, i, results, failed);
       }
+      this.hooks?.beforeCommit();
       this.commit.run();
     } catch (err) {
       if (this.db.inTransaction) this.rollback.run();
@@ -114,5 +127,64 @@ export class GroupCommitter {
       if (f === undefined) batch[i]!.resolve(results[i]);
       else batch[i]!.reject(f);
     }
+  }
+
+  /**
+   * Runs the rerunnable jobs at the head of the batch with no savepoint at
+   * all: nothing precedes them in the transaction, so if one throws, the
+   * transaction starts over and they run again one by one. Returns the index
+   * after them.
+   */
+  private runLeading(batch: Job[], results: unknown[], failed: unknown[]): number {
+    let to = 0;
+    while (to < batch.length && batch[to]!.rerunnable) to++;
+    if (to === 0) return 0;
+    this.hooks?.savepoint();
+    try {
+      for (let i = 0; i < to; i++) results[i] = batch[i]!.work();
+      return to;
+    } catch {
+      this.rollback.run();
+      this.hooks?.restored();
+      this.begin.run();
+      // Another connection may have written between the two transactions.
+      this.hooks?.began();
+      for (let i = 0; i < to; i++) this.runAlone(batch, i, results, failed);
+      return to;
+    }
+  }
+
+  /** Runs the rerunnable jobs from `from` on under one savepoint; returns the index after them. */
+  private runShared(batch: Job[], from: number, results: unknown[], failed: unknown[]): number {
+    let to = from;
+    while (to < batch.length && batch[to]!.rerunnable) to++;
+    this.savepoint.run();
+    this.hooks?.savepoint();
+    try {
+      for (let i = from; i < to; i++) results[i] = batch[i]!.work();
+      this.release.run();
+    } catch {
+      this.rollbackTo.run();
+      this.release.run();
+      this.hooks?.restored();
+      for (let i = from; i < to; i++) this.runAlone(batch, i, results, failed);
+    }
+    return to;
+  }
+
+  /** Runs one job under its own savepoint; returns the index after it. */
+  private runAlone(batch: Job[], i: number, results: unknown[], failed: unknown[]): number {
+    this.savepoint.run();
+    this.hooks?.savepoint();
+    try {
+      results[i] = batch[i]!.work();
+      this.release.run();
+    } catch (err) {
+      this.rollbackTo.run();
+      this.release.run();
+      this.hooks?.restored();
+      failed[i] = err ?? new Error('job failed');
+    }
+    return i + 1;
   }
 }

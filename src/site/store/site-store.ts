@@ -45,6 +45,9 @@ export interface AttemptInfo {
 /** Where an operation rests after a failed attempt. */
 export type FailureOutcome = 'Forwarded' | 'Attempted' | 'Parked' | 'Failed' | 'Gone';
 
+/** Every transition only reads and writes the store and side state its hooks restore (see GroupCommitter). */
+const RERUNNABLE = { rerunnable: true } as const;
+
 export interface StoreCounters {
   auditWriteFailures: number;
 }
@@ -77,11 +80,26 @@ export class SiteStore {
     this.outbox = new AuditOutbox(this.db);
     this.events = new EventLog(this.db);
     this.tracking.onWrite = (snap) => this.uncommitted.push(snap);
+    // One listener per waitFor() caller; many at once is normal.
+    this.changes.setMaxListeners(0);
     this.committer = new GroupCommitter(this.db, {
-      beforeJob: () => (this.jobMark = this.uncommitted.length),
-      jobFailed: () => (this.uncommitted.length = this.jobMark),
+      // One read and one write of the version counter per batch, not one update per transition.
+      began: () => this.tracking.beginVersionBatch(),
+      savepoint: () => {
+        this.jobMark = this.uncommitted.length;
+        this.auditMark = this.auditFailures.length;
+      },
+      restored: () => {
+        this.uncommitted.length = this.jobMark;
+        this.auditFailures.length = this.auditMark;
+      },
+      beforeCommit: () => this.tracking.endVersionBatch(),
       committed: () => this.publish(),
-      rolledBack: () => (this.uncommitted = []),
+      rolledBack: () => {
+        this.tracking.abandonVersionBatch();
+        this.uncommitted = [];
+        this.reportAuditFailures();
+      },
     });
   }
 
@@ -89,8 +107,20 @@ export class SiteStore {
   readonly changes = new EventEmitter();
   private uncommitted: OperationSnapshot[] = [];
   private jobMark = 0;
+  /** Audit writes that failed in the open batch, reported once it ends (a rerun job would fail twice). */
+  private auditFailures: unknown[] = [];
+  private auditMark = 0;
+
+  private reportAuditFailures(): void {
+    if (this.auditFailures.length === 0) return;
+    const failures = this.auditFailures;
+    this.auditFailures = [];
+    this.counters.auditWriteFailures += failures.length;
+    for (const err of failures) this.onAuditFailure?.(err);
+  }
 
   private publish(): void {
+    this.reportAuditFailures();
     const written = this.uncommitted;
     this.uncommitted = [];
     if (this.changes.listenerCount('change') === 0) return;
@@ -123,8 +153,7 @@ export class SiteStore {
     try {
       this.outbox.append(event);
     } catch (err) {
-      this.counters.auditWriteFailures++;
-      this.onAuditFailure?.(err);
+      this.auditFailures.push(err);
     }
   }
 
@@ -169,7 +198,7 @@ export class SiteStore {
       const actor = scriptActor(input.sourceInstanceId, input.sourceScript);
       this.audit(auditEvent(AuditKind.CachedSubmit, OperationStatus.Submitted, snap, actor, this.sourceNode));
       return op;
-    });
+    }, RERUNNABLE);
   }
 
   /** An attempt succeeded: `<Channel>Cached/Attempted` then `CachedResolve/Delivered`. */
@@ -189,7 +218,7 @@ export class SiteStore {
       this.audit(auditEvent(AuditKind.CachedResolve, OperationStatus.Delivered, delivered, actor, this.sourceNode, details));
       this.buffer.delete(op.id);
       return true;
-    });
+    }, RERUNNABLE);
   }
 
   /**
@@ -232,7 +261,7 @@ export class SiteStore {
       }
       this.buffer.reschedule(op.id, status, retryCount, nowMs + op.retryIntervalMs);
       return status;
-    });
+    }, RERUNNABLE);
   }
 
   private gone(op: BufferedOperation): 'Gone' {
@@ -281,7 +310,7 @@ export class SiteStore {
       this.buffer.reschedule(op.id, OperationStatus.Forwarded, 0, nowMs);
       this.log({ ...this.opEvent(op, 'info', 'OperatorAction', `retry requested by ${operator}`), details: { action: 'retry', operator } }, now);
       return snap;
-    });
+    }, RERUNNABLE);
   }
 
   /** Operator Discard: Parked → terminal Discarded (`CachedResolve/Discarded`). */
@@ -296,12 +325,12 @@ export class SiteStore {
       this.buffer.delete(op.id);
       this.log({ ...this.opEvent(op, 'info', 'OperatorAction', `discarded by ${operator}`), details: { action: 'discard', operator } }, now);
       return snap;
-    });
+    }, RERUNNABLE);
   }
 
   /** Appends to the site event log through the group committer. */
   logEvent(event: NewSiteEvent): Promise<void> {
-    return this.committer.run(() => this.log(event, this.nowIso()));
+    return this.committer.run(() => this.log(event, this.nowIso()), RERUNNABLE);
   }
 
   status(id: string): OperationSnapshot | undefined {

@@ -48,6 +48,35 @@ export function toSnapshot(row: TrackingRow): OperationSnapshot {
   };
 }
 
+function fromHead(
+  id: TrackedOperationId,
+  head: RowHead,
+  status: OperationStatus,
+  retryCount: number,
+  lastError: string | null,
+  httpStatus: number | null,
+  now: string,
+  terminalAtUtc: string | null,
+  version: number,
+): OperationSnapshot {
+  return {
+    trackedOperationId: id,
+    channel: head[0] as Channel,
+    target: head[1] ?? '',
+    status,
+    retryCount,
+    lastError,
+    httpStatus,
+    createdAtUtc: head[4],
+    updatedAtUtc: now,
+    terminalAtUtc,
+    sourceInstanceId: head[5],
+    sourceScript: head[6],
+    sourceNode: head[7],
+    version,
+  };
+}
+
 export interface EnqueueInput {
   readonly id: TrackedOperationId;
   readonly kind: Channel;
@@ -57,43 +86,70 @@ export interface EnqueueInput {
   readonly sourceNode: string | null;
 }
 
+/** The columns a transition does not change, read before it (see TrackingStore). */
+type RowHead = [
+  kind: string,
+  targetSummary: string | null,
+  status: string,
+  retryCount: number,
+  createdAtUtc: string,
+  sourceInstanceId: string | null,
+  sourceScript: string | null,
+  sourceNode: string | null,
+];
+
 /**
  * The site-local operation tracking store: the contract of seed 002 plus the
  * `Version` of DESIGN §4.1. Methods are synchronous and meant to run inside a
  * transaction owned by the caller, so a transition and its audit event commit
  * together (DESIGN §3 rule 2). Each returns the row as written, or undefined
  * when the contract made the call a no-op.
+ *
+ * The row as written is built here from what was read and written rather
+ * than with `RETURNING *`: on this SQLite, RETURNING costs 15-25 µs per
+ * statement, more than the write itself (bench/README.md).
  */
 export class TrackingStore {
   private readonly bumpVersion: Database.Statement<[], { Value: number }>;
+  private readonly readVersion: Database.Statement<[], number>;
+  private readonly writeVersion: Database.Statement<[number]>;
   private readonly insert: Database.Statement;
+  private readonly head: Database.Statement<[string], RowHead>;
   private readonly attempt: Database.Statement;
   private readonly terminal: Database.Statement;
   private readonly select: Database.Statement<[string], TrackingRow>;
   private readonly purgeChunk: Database.Statement;
   private readonly since: Database.Statement<[number, number], TrackingRow>;
+  /** Last version handed out in the open batch; undefined outside one. */
+  private batchVersion: number | undefined;
+  private batchStartVersion = 0;
 
   /** Called with every row this store writes, inside the writing transaction. */
   onWrite: ((snapshot: OperationSnapshot) => void) | undefined;
 
   constructor(private readonly db: Database.Database) {
     this.bumpVersion = db.prepare(`UPDATE site_meta SET Value = Value + 1 WHERE Key = 'version' RETURNING Value`);
+    this.readVersion = db.prepare(`SELECT Value FROM site_meta WHERE Key = 'version'`).pluck() as Database.Statement<
+      [],
+      number
+    >;
+    this.writeVersion = db.prepare(`UPDATE site_meta SET Value = ? WHERE Key = 'version'`);
     this.insert = db.prepare(`INSERT INTO operation_tracking
       (TrackedOperationId, Kind, TargetSummary, Status, RetryCount, CreatedAtUtc, UpdatedAtUtc,
        SourceInstanceId, SourceScript, SourceNode, Version)
       VALUES (@id, @kind, @targetSummary, 'Submitted', 0, @now, @now, @sourceInstanceId, @sourceScript, @sourceNode, @version)
-      ON CONFLICT (TrackedOperationId) DO NOTHING
-      RETURNING *`);
+      ON CONFLICT (TrackedOperationId) DO NOTHING`);
+    this.head = db
+      .prepare(`SELECT Kind, TargetSummary, Status, RetryCount, CreatedAtUtc, SourceInstanceId, SourceScript, SourceNode
+        FROM operation_tracking WHERE TrackedOperationId = ?`)
+      .raw() as Database.Statement<[string], RowHead>;
+    // The status guard repeats the check made on the head: terminal rows are never touched.
     this.attempt = db.prepare(`UPDATE operation_tracking
-      SET Status = @status, RetryCount = @retryCount, LastError = @lastError, HttpStatus = @httpStatus,
-          UpdatedAtUtc = @now, Version = @version
-      WHERE TrackedOperationId = @id AND Status NOT IN ${TERMINAL_SQL}
-      RETURNING *`);
+      SET Status = ?, RetryCount = ?, LastError = ?, HttpStatus = ?, UpdatedAtUtc = ?, Version = ?
+      WHERE TrackedOperationId = ? AND Status NOT IN ${TERMINAL_SQL}`);
     this.terminal = db.prepare(`UPDATE operation_tracking
-      SET Status = @status, LastError = @lastError, HttpStatus = @httpStatus,
-          UpdatedAtUtc = @now, TerminalAtUtc = @now, Version = @version
-      WHERE TrackedOperationId = @id AND Status NOT IN ${TERMINAL_SQL}
-      RETURNING *`);
+      SET Status = ?, LastError = ?, HttpStatus = ?, UpdatedAtUtc = ?, TerminalAtUtc = ?, Version = ?
+      WHERE TrackedOperationId = ? AND Status NOT IN ${TERMINAL_SQL}`);
     this.select = db.prepare('SELECT * FROM operation_tracking WHERE TrackedOperationId = ?');
     this.purgeChunk = db.prepare(`DELETE FROM operation_tracking WHERE TrackedOperationId IN (
       SELECT TrackedOperationId FROM operation_tracking
@@ -103,13 +159,54 @@ export class TrackingStore {
 
   /** The next site-wide version; strictly increasing, never reused. */
   nextVersion(): number {
+    if (this.batchVersion !== undefined) return ++this.batchVersion;
     return this.bumpVersion.get()!.Value;
+  }
+
+  /**
+   * Starts handing out versions from memory for one write transaction; call
+   * only once that transaction holds the write lock (BEGIN IMMEDIATE), so no
+   * other connection can take versions meanwhile. `endVersionBatch` stores
+   * the counter in the same transaction. Versions of work rolled back inside
+   * the batch are skipped, never reused.
+   */
+  beginVersionBatch(): void {
+    this.batchVersion = this.batchStartVersion = this.readVersion.get()!;
+  }
+
+  /** Stores the batch's counter; call before COMMIT. */
+  endVersionBatch(): void {
+    const last = this.batchVersion;
+    this.batchVersion = undefined;
+    if (last !== undefined && last !== this.batchStartVersion) this.writeVersion.run(last);
+  }
+
+  /** Forgets the batch after a rollback; the stored counter was rolled back with it. */
+  abandonVersionBatch(): void {
+    this.batchVersion = undefined;
   }
 
   /** Insert-if-absent in `Submitted` with RetryCount 0; a duplicate id is a no-op. */
   recordEnqueue(input: EnqueueInput, now: string): OperationSnapshot | undefined {
-    const row = this.insert.get({ ...input, now, version: this.nextVersion() }) as TrackingRow | undefined;
-    return this.written(row);
+    const version = this.nextVersion();
+    const { changes } = this.insert.run({ ...input, now, version });
+    if (changes === 0) return undefined;
+    return this.written({
+      trackedOperationId: input.id,
+      channel: input.kind,
+      target: input.targetSummary ?? '',
+      status: 'Submitted' as OperationStatus,
+      retryCount: 0,
+      lastError: null,
+      httpStatus: null,
+      createdAtUtc: now,
+      updatedAtUtc: now,
+      terminalAtUtc: null,
+      sourceInstanceId: input.sourceInstanceId,
+      sourceScript: input.sourceScript,
+      sourceNode: input.sourceNode,
+      version,
+    });
   }
 
   /** Advances a non-terminal row; terminal rows are never touched. */
@@ -122,10 +219,11 @@ export class TrackingStore {
     now: string,
   ): OperationSnapshot | undefined {
     if (isTerminal(status)) throw new TypeError(`recordAttempt takes a non-terminal status, not ${status}`);
-    const row = this.attempt.get({ id, status, retryCount, lastError, httpStatus, now, version: this.nextVersion() }) as
-      | TrackingRow
-      | undefined;
-    return this.written(row);
+    const head = this.liveHead(id);
+    if (!head) return undefined;
+    const version = this.nextVersion();
+    this.attempt.run(status, retryCount, lastError, httpStatus, now, version, id);
+    return this.written(fromHead(id, head, status, retryCount, lastError, httpStatus, now, null, version));
   }
 
   /** Flips a non-terminal row to terminal; the first terminal write wins. */
@@ -137,15 +235,20 @@ export class TrackingStore {
     now: string,
   ): OperationSnapshot | undefined {
     if (!isTerminal(status)) throw new TypeError(`recordTerminal takes a terminal status, not ${status}`);
-    const row = this.terminal.get({ id, status, lastError, httpStatus, now, version: this.nextVersion() }) as
-      | TrackingRow
-      | undefined;
-    return this.written(row);
+    const head = this.liveHead(id);
+    if (!head) return undefined;
+    const version = this.nextVersion();
+    this.terminal.run(status, lastError, httpStatus, now, now, version, id);
+    return this.written(fromHead(id, head, status, head[3], lastError, httpStatus, now, now, version));
   }
 
-  private written(row: TrackingRow | undefined): OperationSnapshot | undefined {
-    if (!row) return undefined;
-    const snap = toSnapshot(row);
+  /** The unchanging columns of a non-terminal row (a non-terminal row has no TerminalAtUtc). */
+  private liveHead(id: string): RowHead | undefined {
+    const head = this.head.get(id);
+    return head && !isTerminal(head[2] as OperationStatus) ? head : undefined;
+  }
+
+  private written(snap: OperationSnapshot): OperationSnapshot {
     this.onWrite?.(snap);
     return snap;
   }
