@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
@@ -5,8 +6,27 @@ import { ScadaLinkError } from '../commons/index.js';
 import { parseDuration } from '../config/index.js';
 import { SITE_DB_FILE, SiteStore, type EventCategory, type EventLevel, type SynchronousMode, startSiteNode } from '../site/index.js';
 
+/** Opens an existing site store; a wrong --data must not silently create an empty one. */
 function openStore(dataDir: string): SiteStore {
-  return new SiteStore(resolve(dataDir, SITE_DB_FILE), 'cli');
+  const file = resolve(dataDir, SITE_DB_FILE);
+  if (!existsSync(file)) {
+    throw new ScadaLinkError('NO_SITE_STORE', `no site store at ${file}: --data must be the data directory of a site`);
+  }
+  return new SiteStore(file, 'cli');
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ScadaLinkError('INVALID_ARGUMENT', `--port takes a port number from 0 to 65535, not ${text}`);
+  }
+  return port;
+}
+
+function parseDeadline(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new ScadaLinkError('INVALID_ARGUMENT', `--shutdown-deadline takes a duration such as 10s, not ${text}`);
+  return ms;
 }
 
 function operatorName(given: string | undefined): string {
@@ -70,9 +90,10 @@ export function registerSiteCommands(program: Command): void {
         dataDir: opts.data,
         site: opts.site,
         host: opts.host,
-        port: Number(opts.port),
+        port: parsePort(opts.port),
         synchronous: synchronous as SynchronousMode,
-        shutdownDeadlineMs: parseDuration(opts.shutdownDeadline) ?? 10_000,
+        shutdownDeadlineMs: parseDeadline(opts.shutdownDeadline),
+        adminToken: process.env.SCADALINK_ADMIN_TOKEN || undefined,
       });
       const shutdown = (signal: string): void => {
         process.stderr.write(`${signal}: stopping site\n`);

@@ -138,6 +138,27 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
     expect(site.output.join('\n')).toContain('site stopped');
   });
 
+  it('one site per data directory; CLI store commands refuse a directory that holds no site store', async () => {
+    site = await startSiteProcess(['--project', projectDir, '--data', dataDir, '--port', '0']);
+    const second = runCli(['site', '--project', projectDir, '--data', dataDir, '--port', '0']);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain('DATA_DIR_IN_USE');
+    const wrong = runCli(['site', 'parked', 'list', '--data', join(tmp.dir, 'not-a-site')]);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toContain('NO_SITE_STORE');
+    expect(runCli(['site', '--project', projectDir, '--data', dataDir, '--port', 'http']).stderr).toContain('--port takes a port number');
+  });
+
+  it('with SCADALINK_ADMIN_TOKEN set, the admin API requires it as a bearer token', async () => {
+    site = await startSiteProcess(['--project', projectDir, '--data', dataDir, '--port', '0'], { SCADALINK_ADMIN_TOKEN: 's3cret-token' });
+    const url = `${site.url}/admin/api/parked`;
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(url, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(200);
+    expect((await fetch(`${site.url}/health`)).status).toBe(200);
+    expect(site.output.join('\n')).not.toContain('s3cret-token');
+  });
+
   it('an invalid project is refused with the path of the bad field and exit code 2', () => {
     const bad = writeProject(join(tmp.dir, 'bad'), { externalSystems: { ERP: { baseUrl: 'http://127.0.0.1:1', methods: { post: { verb: 'POST' } } } } }, {});
     const out = runCli(['site', '--project', bad, '--data', join(tmp.dir, 'bad-data')]);

@@ -80,6 +80,7 @@ const scripts = (e: Engine) => ({
     await tx.Execute('INSERT INTO readings (op_id, pump, flow) VALUES (@id, @pump, @flow)', { id: 'z', pump: 'P9', flow: 1 });
     throw new Error('script failed mid-transaction');`,
   'cached-write.js': `return await Database.CachedWrite('Plant', ${JSON.stringify(e.insert)}, { pump: Parameters.pump, flow: Parameters.flow });`,
+  'cached-noparams.js': `return await Database.CachedWrite('Plant', "INSERT INTO readings (op_id, pump, flow) VALUES (@TrackedOperationId, 'NP', 0)");`,
   'unreachable.js': `
     try { const db = await Database.Connection('Nowhere'); await db.Query('SELECT 1', []); return 'no error'; }
     catch (err) { return { code: err.code, classification: err.classification }; }`,
@@ -93,7 +94,7 @@ function project(e: Engine, database: string, port: number, deadPort: number): o
     instances: {
       Pump1: {
         site: 'plant1',
-        scripts: Object.fromEntries(['query', 'abandon', 'cached-write', 'unreachable'].map((s) => [s, { file: `${s}.js`, triggers: ['call'] }])),
+        scripts: Object.fromEntries(['query', 'abandon', 'cached-write', 'cached-noparams', 'unreachable'].map((s) => [s, { file: `${s}.js`, triggers: ['call'] }])),
       },
     },
     databases: { Plant: { ...conn, port }, Nowhere: { ...conn, port: deadPort, maxRetries: 1 } },
@@ -170,6 +171,12 @@ describe.each(engines)('site database access on $name (seed 003 WP-14)', (e) => 
       'DbWriteCached/Attempted',
       'CachedResolve/Delivered',
     ]);
+  });
+
+  it('a CachedWrite given no parameters still has @TrackedOperationId bound', async () => {
+    const id = (await site.callScript('Pump1', 'cached-noparams')) as string;
+    expect(site.store.status(id)).toMatchObject({ status: 'Delivered' });
+    expect(await e.admin(db.database, `SELECT op_id FROM readings WHERE pump = 'NP'`)).toEqual([{ op_id: id }]);
   });
 
   it('negative: Database.Connection to an unreachable server returns a transient error to the script', async () => {

@@ -10,7 +10,7 @@ export const TRACKED_OPERATION_ID_PARAM = 'TrackedOperationId';
  * Runs a cached write's statement once (the store-and-forward engine owns
  * retries). With named parameters, or none, `@TrackedOperationId` is bound to
  * `trackedOperationId` (it overrides a caller value of that name); a
- * positional array is passed as given. Throws a classified DeliveryError.
+ * non-empty positional array is passed as given. Throws a classified DeliveryError.
  */
 export function executeCachedWrite(
   conn: SqlConnection,
@@ -18,6 +18,9 @@ export function executeCachedWrite(
   params: SqlParams | undefined,
   trackedOperationId: string,
 ): Promise<ExecResult> {
+  // An empty list is what a script sends when it gave no parameters: it binds
+  // nothing positionally, so it gets the named @TrackedOperationId like `none`.
+  if (Array.isArray(params) && params.length === 0) params = undefined;
   // Arrays, and anything that is not an object (rejected as INVALID_PARAMETERS), go through as given.
   if (Array.isArray(params) || (params !== undefined && (typeof params !== 'object' || params === null))) {
     return conn.execute(sql, params);

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ScadaLinkError, describeError } from '../../commons/index.js';
 import type { JsonObject, JsonValue } from '../../scripts/index.js';
@@ -16,6 +17,10 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   SITE_STOPPING: 503,
 };
 
+function clampLimit(given: string | undefined): number {
+  return Math.min(1000, Math.max(1, Math.trunc(Number(given ?? 100)) || 100));
+}
+
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   if (err instanceof ScadaLinkError) {
     return reply.code(STATUS_OF[err.code] ?? 422).send({ error: { code: err.code, message: err.message, details: err.details } });
@@ -27,6 +32,14 @@ export interface InfoExtra {
   readonly version: string;
   readonly projectDir: string;
   readonly dataDir: string;
+  /** When set, /admin/api requires `Authorization: Bearer <token>`; when not, only loopback clients may use it. */
+  readonly adminToken?: string;
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 /**
@@ -36,6 +49,23 @@ export interface InfoExtra {
 export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => boolean): FastifyInstance {
   const app = Fastify({ logger: false });
   const registry = siteMetrics(site);
+  const expected = info.adminToken ? digest(info.adminToken) : undefined;
+
+  // Security by default: the admin API moves operations and runs scripts.
+  app.addHook('onRequest', async (req, reply) => {
+    if (!req.url.startsWith('/admin/')) return;
+    if (expected) {
+      const header = req.headers.authorization ?? '';
+      const given = header.startsWith('Bearer ') ? digest(header.slice(7)) : undefined;
+      if (!given || !timingSafeEqual(given, expected)) {
+        return reply.code(401).send({ error: { code: 'ADMIN_UNAUTHORIZED', message: 'a valid admin token is required' } });
+      }
+    } else if (!isLoopback(req.socket.remoteAddress ?? '')) {
+      return reply.code(403).send({
+        error: { code: 'ADMIN_LOOPBACK_ONLY', message: 'the admin API answers loopback clients only unless SCADALINK_ADMIN_TOKEN is set' },
+      });
+    }
+  });
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_req, reply) =>
@@ -59,7 +89,7 @@ export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => bo
     return snap ?? reply.code(404).send({ error: { code: 'OPERATION_NOT_FOUND', message: `no operation ${req.params.id}` } });
   });
   app.get<{ Querystring: { after?: string; limit?: string } }>('/admin/api/parked', async (req) => {
-    const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 100) || 100));
+    const limit = clampLimit(req.query.limit);
     return site.store.buffer.parked(req.query.after, limit).map((op) => ({ ...op, request: undefined, ...site.engine.status(op.id) }));
   });
   for (const action of ['retry', 'discard'] as const) {
@@ -117,7 +147,7 @@ export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => bo
         instance: req.query.instance,
         sinceUtc: req.query.since,
         beforeId: req.query.before === undefined ? undefined : Number(req.query.before),
-        limit: Math.min(1000, Number(req.query.limit ?? 100) || 100),
+        limit: clampLimit(req.query.limit),
       }),
   );
   return app;

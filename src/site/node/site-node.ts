@@ -22,6 +22,8 @@ export interface SiteNodeOptions {
   /** How long SIGTERM waits for in-flight work. Default 10 s. */
   readonly shutdownDeadlineMs?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** Bearer token for the admin API (see server.ts); without one it is loopback-only. */
+  readonly adminToken?: string;
 }
 
 export interface SiteNode {
@@ -51,7 +53,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
     pollIntervalMs: options.pollIntervalMs,
   });
   let ready = false;
-  const server = siteServer(runtime, { version: packageVersion(), projectDir, dataDir }, () => ready);
+  const server = siteServer(runtime, { version: packageVersion(), projectDir, dataDir, adminToken: options.adminToken }, () => ready);
   try {
     await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8081 });
   } catch (err) {

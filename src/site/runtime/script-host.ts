@@ -146,8 +146,10 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
     'Database.CallProcedure': async (handle, name, args) => {
       const conn = connections.get(handle);
       if (!conn) throw new ScadaLinkError('INVALID_HANDLE', `no open connection ${handle}`);
-      const list = Array.isArray(args) ? args : Object.values(args);
-      return (await conn.callProcedure(name, list)).rows as JsonObject[];
+      if (!Array.isArray(args)) {
+        throw new ScadaLinkError('INVALID_PARAMETERS', 'CallProcedure takes its arguments as a list, in the order the procedure declares them');
+      }
+      return (await conn.callProcedure(name, args)).rows as JsonObject[];
     },
     'Database.CachedWrite': async (name, sql, params) => {
       const db = database(name);

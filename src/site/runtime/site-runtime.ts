@@ -14,6 +14,7 @@ import { type AttributeChange, InstanceState } from './attributes.js';
 import { dbOutboundHandler } from './db-handler.js';
 import { type HostServices, createRunHost } from './script-host.js';
 import { TriggerQueue } from './triggers.js';
+import { lockDataDir } from './data-lock.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_SHARED_DEPTH = 8;
@@ -61,6 +62,7 @@ export class SiteRuntime {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly services: HostServices;
   private stopping = false;
+  private readonly unlock: () => void;
   readonly startedAt = Date.now();
 
   constructor(private readonly options: SiteRuntimeOptions) {
@@ -69,10 +71,21 @@ export class SiteRuntime {
     this.nodeName = options.nodeName ?? `${this.site}@${hostname()}`;
     this.logger = options.logger;
     this.sql = new SqlConnections(this.project.databases);
-    this.store = new SiteStore(join(options.dataDir, SITE_DB_FILE), this.nodeName, {
-      synchronous: options.synchronous,
-      onAuditFailure: (err) => this.logger.warn({ err }, 'audit event not recorded'),
-    });
+    this.unlock = lockDataDir(options.dataDir);
+    try {
+      this.store = new SiteStore(join(options.dataDir, SITE_DB_FILE), this.nodeName, {
+        synchronous: options.synchronous,
+        onAuditFailure: (err) => {
+          this.logger.warn({ err }, 'audit event not recorded');
+          void this.store
+            .logEvent({ level: 'warn', category: 'AuditFailure', message: `audit event not recorded: ${describeError(err)}` })
+            .catch(() => undefined);
+        },
+      });
+    } catch (err) {
+      this.unlock();
+      throw err;
+    }
     this.engine = new StoreAndForwardEngine({
       store: this.store,
       logger: this.logger,
@@ -265,6 +278,8 @@ export class SiteRuntime {
     try {
       return (await promise) ?? null;
     } catch (err) {
+      // A shared script's failure is the caller's to handle or to fail with: logged once, at the top.
+      if (depth > 0) throw err;
       this.scriptStats.errors++;
       const code = err instanceof ScadaLinkError ? err.code : 'SCRIPT_ERROR';
       if (code === 'SCRIPT_TIMEOUT') this.scriptStats.timeouts++;
@@ -309,6 +324,7 @@ export class SiteRuntime {
     await this.gateway.close();
     await this.store.logEvent({ level: 'info', category: 'Lifecycle', message: `site ${this.site} stopped` }).catch(() => undefined);
     this.store.close();
+    this.unlock();
     this.logger.info({ site: this.site }, 'site stopped');
   }
 }
