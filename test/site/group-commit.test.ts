@@ -111,6 +111,28 @@ describe('site store transitions under group commit', () => {
     expect(last).toMatchObject({ kind: 'CachedResolve', status: 'Delivered' });
     expect(store.status(op.id)).toEqual(last.operation);
     expect(store.status(op.id)).toMatchObject({ status: 'Delivered', httpStatus: 201, retryCount: 0, lastError: null });
+    const attempted = store.outbox.forOperation(op.id).at(-2)!;
+    expect(attempted).toMatchObject({ kind: 'ApiCallCached', status: 'Attempted', httpStatus: 201 });
+    expect(attempted.operation).toEqual({
+      ...last.operation,
+      status: 'Attempted',
+      terminalAtUtc: null,
+      version: attempted.operation!.version,
+    });
+    expect(attempted.operation!.version).toBeLessThan(last.operation!.version);
+  });
+
+  it('a permanent failure writes Attempted then Failed, each with its own version, and the row ends Failed', async () => {
+    const op = await store.submit(input(2));
+    const rejected = new DeliveryError('HTTP_STATUS', 'ERP.postOrder: HTTP 400', 'permanent', { httpStatus: 400 });
+    expect(await store.attemptFailed(op, rejected, true, { durationMs: 1 })).toBe('Failed');
+    const [, attempted, failed] = store.outbox.forOperation(op.id);
+    expect(attempted).toMatchObject({ status: 'Attempted', operation: { status: 'Attempted', httpStatus: 400, terminalAtUtc: null } });
+    expect(failed).toMatchObject({ status: 'Failed', operation: { status: 'Failed', httpStatus: 400 } });
+    expect(store.status(op.id)).toEqual(failed!.operation);
+    expect(attempted!.operation!.version).toBe(failed!.operation!.version - 1);
+    expect(await store.attemptSucceeded(op, { durationMs: 1, httpStatus: 200 })).toBe(false); // terminal rows never change
+    expect(store.status(op.id)).toEqual(failed!.operation);
   });
 
   it('versions stay unique and increasing when a job of the batch throws, and the counter is stored', async () => {

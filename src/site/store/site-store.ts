@@ -206,15 +206,15 @@ export class SiteStore {
     return this.committer.run(() => {
       const now = this.nowIso();
       const http = info.httpStatus ?? null;
-      const attempted = this.tracking.recordAttempt(op.id, OperationStatus.Attempted, op.retryCount, null, http, now);
-      if (!attempted) {
+      const written = this.tracking.recordFinalAttempt(op.id, op.retryCount, null, http, OperationStatus.Delivered, now);
+      if (!written) {
         this.buffer.delete(op.id);
         return false;
       }
+      const [attempted, delivered] = written;
       const actor = scriptActor(op.sourceInstanceId, op.sourceScript);
       const details = { httpStatus: http, durationMs: info.durationMs };
       this.audit(auditEvent(ATTEMPT_KIND[op.channel], OperationStatus.Attempted, attempted, actor, this.sourceNode, details));
-      const delivered = this.tracking.recordTerminal(op.id, OperationStatus.Delivered, null, http, now)!;
       this.audit(auditEvent(AuditKind.CachedResolve, OperationStatus.Delivered, delivered, actor, this.sourceNode, details));
       this.buffer.delete(op.id);
       return true;
@@ -237,10 +237,10 @@ export class SiteStore {
       const kind = ATTEMPT_KIND[op.channel];
 
       if (!error.transient) {
-        const attempted = this.tracking.recordAttempt(op.id, OperationStatus.Attempted, op.retryCount, message, http, now);
-        if (!attempted) return this.gone(op);
+        const written = this.tracking.recordFinalAttempt(op.id, op.retryCount, message, http, OperationStatus.Failed, now);
+        if (!written) return this.gone(op);
+        const [attempted, failed] = written;
         this.audit(auditEvent(kind, OperationStatus.Attempted, attempted, actor, this.sourceNode, details));
-        const failed = this.tracking.recordTerminal(op.id, OperationStatus.Failed, message, http, now)!;
         this.audit(auditEvent(AuditKind.CachedResolve, OperationStatus.Failed, failed, actor, this.sourceNode, details));
         this.buffer.delete(op.id);
         this.log(this.opEvent(op, 'error', 'PermanentFailure', `permanent failure: ${message}`, error.code), now);

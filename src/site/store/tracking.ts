@@ -117,6 +117,7 @@ export class TrackingStore {
   private readonly head: Database.Statement<[string], RowHead>;
   private readonly attempt: Database.Statement;
   private readonly terminal: Database.Statement;
+  private readonly finalAttempt: Database.Statement;
   private readonly select: Database.Statement<[string], TrackingRow>;
   private readonly purgeChunk: Database.Statement;
   private readonly since: Database.Statement<[number, number], TrackingRow>;
@@ -149,6 +150,9 @@ export class TrackingStore {
       WHERE TrackedOperationId = ? AND Status NOT IN ${TERMINAL_SQL}`);
     this.terminal = db.prepare(`UPDATE operation_tracking
       SET Status = ?, LastError = ?, HttpStatus = ?, UpdatedAtUtc = ?, TerminalAtUtc = ?, Version = ?
+      WHERE TrackedOperationId = ? AND Status NOT IN ${TERMINAL_SQL}`);
+    this.finalAttempt = db.prepare(`UPDATE operation_tracking
+      SET Status = ?, RetryCount = ?, LastError = ?, HttpStatus = ?, UpdatedAtUtc = ?, TerminalAtUtc = ?, Version = ?
       WHERE TrackedOperationId = ? AND Status NOT IN ${TERMINAL_SQL}`);
     this.select = db.prepare('SELECT * FROM operation_tracking WHERE TrackedOperationId = ?');
     this.purgeChunk = db.prepare(`DELETE FROM operation_tracking WHERE TrackedOperationId IN (
@@ -240,6 +244,31 @@ export class TrackingStore {
     const version = this.nextVersion();
     this.terminal.run(status, lastError, httpStatus, now, now, version, id);
     return this.written(fromHead(id, head, status, head[3], lastError, httpStatus, now, now, version));
+  }
+
+  /**
+   * An attempt that ends the operation: `recordAttempt(Attempted)` then
+   * `recordTerminal(terminal)` with the same error and HTTP status, as one
+   * write of the final row. Returns both rows as written (each with its own
+   * version, for its own audit event), or undefined when the row is terminal.
+   */
+  recordFinalAttempt(
+    id: TrackedOperationId,
+    retryCount: number,
+    lastError: string | null,
+    httpStatus: number | null,
+    terminal: OperationStatus,
+    now: string,
+  ): [attempted: OperationSnapshot, resolved: OperationSnapshot] | undefined {
+    if (!isTerminal(terminal)) throw new TypeError(`recordFinalAttempt takes a terminal status, not ${terminal}`);
+    const head = this.liveHead(id);
+    if (!head) return undefined;
+    const attemptVersion = this.nextVersion();
+    const version = this.nextVersion();
+    this.finalAttempt.run(terminal, retryCount, lastError, httpStatus, now, now, version, id);
+    const attempted = fromHead(id, head, 'Attempted' as OperationStatus, retryCount, lastError, httpStatus, now, null, attemptVersion);
+    const resolved = fromHead(id, head, terminal, retryCount, lastError, httpStatus, now, now, version);
+    return [this.written(attempted), this.written(resolved)];
   }
 
   /** The unchanging columns of a non-terminal row (a non-terminal row has no TerminalAtUtc). */
