@@ -56,6 +56,12 @@ const BENCHES: Record<string, Bench> = {
     about: 'durable cached calls/s while the target refuses connections (target >= 10,000/s)',
     inDefault: true,
   },
+  'deliver-http': {
+    file: 'cases/deliver-http.js',
+    args: [],
+    about: 'POSTs/s through the HttpGateway alone to the loopback sink process (no store)',
+    inDefault: true,
+  },
   deliver: {
     file: 'cases/deliver.js',
     args: [],

@@ -18,6 +18,7 @@ const sink = await startSink();
 const system = erpSystem(sink.url, opt.concurrency, 1000);
 const site = openSite({ dir: tmp.dir, sync: syncMode(opt.sync), system });
 
+const started = performance.now();
 const run = await closedLoop({
   callers: opt.callers,
   warmupMs: opt.warmup * 1000,
@@ -25,6 +26,7 @@ const run = await closedLoop({
   op: async (n) => (await site.engine.submit(orderRequest(system, n))).status === 'Delivered',
 });
 const { commits, jobs } = site.store.committer.stats;
+const elapsed = (performance.now() - started) / 1000;
 const buffered = site.store.buffer.counts().total;
 await site.close();
 const requests = await sink.requests();
@@ -41,7 +43,9 @@ report({
     p50Ms: lat.p50Ms,
     p99Ms: lat.p99Ms,
     cpuCores: run.cpuCores,
+    cpuUsPerOp: (run.cpuCores * 1e6) / run.perSecond,
     jobsPerCommit: jobs / commits,
+    commitsPerSecond: commits / elapsed,
   },
   checks: { unexpected: run.unexpected, errors: run.errors, firstError: run.firstError, buffered, sinkRequests: requests },
 });

@@ -35,6 +35,7 @@ if (backlog !== opt.backlog) throw new Error(`backlog holds ${backlog} rows, exp
 const rssBeforeMiB = rssMiB();
 const sampler = new RssSampler().start(50);
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 const tenths: number[] = [];
 site.engine.start();
 await new Promise<void>((resolve) => {
@@ -48,6 +49,7 @@ await new Promise<void>((resolve) => {
   }, 20);
 });
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuStart);
 sampler.stop();
 
 const left = site.store.buffer.counts().total;
@@ -55,6 +57,7 @@ const delivered = (
   site.store.db.prepare(`SELECT COUNT(*) AS n FROM operation_tracking WHERE Status = 'Delivered'`).get() as { n: number }
 ).n;
 const stats = site.engine.stats.attempts;
+const { commits, jobs } = site.store.committer.stats;
 await site.close();
 const requests = await sink.requests();
 await sink.close();
@@ -73,6 +76,10 @@ report({
     rssBeforeMiB,
     firstTenthPerSecond: rate(0, 1),
     lastTenthPerSecond: rate(9, 10),
+    cpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
+    cpuUsPerOp: (cpu.user + cpu.system) / backlog,
+    jobsPerCommit: jobs / commits,
+    commitsPerSecond: commits / seconds,
   },
   checks: { backlog, left, delivered, transient: stats.transient, permanent: stats.permanent, sinkRequests: requests },
 });

@@ -34,6 +34,6 @@ report({
   bench: 'refused-http',
   options: opt,
   machine: machine(),
-  metrics: { perSecond: run.perSecond, cpuCores: run.cpuCores },
+  metrics: { perSecond: run.perSecond, cpuCores: run.cpuCores, cpuUsPerOp: (run.cpuCores * 1e6) / run.perSecond },
   checks: { unexpected: run.unexpected, errors: run.errors, firstError: run.firstError },
 });

@@ -47,6 +47,7 @@ report({
     p50Ms: lat.p50Ms,
     p99Ms: lat.p99Ms,
     cpuCores: run.cpuCores,
+    cpuUsPerOp: (run.cpuCores * 1e6) / run.perSecond,
     jobsPerCommit: jobs / commits,
   },
   checks: { unexpected: run.unexpected, errors: run.errors, firstError: run.firstError, buffered, submitted },
