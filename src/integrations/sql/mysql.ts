@@ -3,19 +3,10 @@
 // (`execute`), so values are bound, never escaped into the text.
 import mysql from 'mysql2/promise';
 import type { DatabaseConnectionConfig } from '../../config/index.js';
-import {
-  type ManagedSqlConnection,
-  OpenTransactions,
-  abortedError,
-  closedError,
-  errorContext,
-  finishedError,
-  procedureArgs,
-  procedureName,
-} from './base.js';
-import { classifySqlError, type SqlErrorContext } from './classify.js';
-import { type BoundStatement, bindParameters } from './params.js';
-import type { ExecResult, QueryResult, SqlParams, SqlTransaction } from './types.js';
+import { Lease } from './lease.js';
+import type { BoundStatement } from './params.js';
+import { PooledConnection, type PooledDriver } from './pooled.js';
+import type { ExecResult, QueryResult } from './types.js';
 import { toBindValues, toJsonRow } from './values.js';
 
 type Result = mysql.QueryResult;
@@ -82,28 +73,18 @@ function toExecResult(r: Result): ExecResult {
   return id === 0 || id === '0' ? { rowsAffected: header.affectedRows } : { rowsAffected: header.affectedRows, lastInsertId: id };
 }
 
-/** A connection checked out of the pool, watching for its socket dying while we hold it. */
-class Lease {
-  #broken: unknown;
-  #released = false;
-  readonly #onError = (err: Error): void => {
-    this.#broken ??= err;
-  };
-
+/** A connection checked out of the pool. */
+class MysqlLease extends Lease<Result> {
   constructor(
-    readonly conn: mysql.PoolConnection,
+    private readonly conn: mysql.PoolConnection,
     private readonly timeoutMs: number,
     private readonly onTimeout: (threadId: number) => void,
   ) {
-    conn.connection.on('error', this.#onError);
+    super();
+    conn.connection.on('error', this.onError);
   }
 
-  get broken(): unknown {
-    return this.#broken;
-  }
-
-  async run(stmt: BoundStatement): Promise<Result> {
-    if (this.#broken !== undefined) throw this.#broken;
+  protected async send(stmt: BoundStatement): Promise<Result> {
     const options = { sql: stmt.sql, timeout: this.timeoutMs };
     try {
       const [result] =
@@ -112,168 +93,58 @@ class Lease {
           : await this.conn.execute<Result>(options, toBindValues(stmt.values, 'mysql') as mysql.ExecuteValues);
       return result;
     } catch (err) {
-      const e = err as { errno?: unknown; fatal?: unknown; code?: unknown };
       // mysql2's client-side timeout leaves the statement running on the
       // server and this connection waiting for its answer: stop the statement
-      // and throw the connection away. Any non-server error is likewise fatal.
-      if (e.code === 'PROTOCOL_SEQUENCE_TIMEOUT') this.onTimeout(this.conn.threadId);
-      if (e.fatal === true || typeof e.errno !== 'number' || e.errno <= 0 || e.code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
-        this.#broken ??= err;
-      }
+      // (and leavesUnusable throws the connection away).
+      if ((err as { code?: unknown }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') this.onTimeout(this.conn.threadId);
       throw err;
     }
   }
 
-  release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.conn.connection.off('error', this.#onError);
-    if (this.#broken === undefined) this.conn.release();
+  // Any non-server error, like the client-side timeout, is fatal to the connection.
+  protected leavesUnusable(err: unknown): boolean {
+    const e = err as { errno?: unknown; fatal?: unknown; code?: unknown };
+    return e.fatal === true || typeof e.errno !== 'number' || e.errno <= 0 || e.code === 'PROTOCOL_SEQUENCE_TIMEOUT';
+  }
+
+  protected giveBack(broken: unknown): void {
+    this.conn.connection.off('error', this.onError);
+    if (broken === undefined) this.conn.release();
     else this.conn.destroy();
   }
 }
 
-const START: BoundStatement = { sql: 'START TRANSACTION', values: [] };
-const COMMIT: BoundStatement = { sql: 'COMMIT', values: [] };
-const ROLLBACK: BoundStatement = { sql: 'ROLLBACK', values: [] };
+const MYSQL: PooledDriver<Result, 'mysql'> = {
+  name: 'mysql',
+  begin: { sql: 'START TRANSACTION', values: [] },
+  toQueryResult,
+  toExecResult,
+  // A deadlock rolls back the whole transaction on the server.
+  abortsTransaction: (err) => (err as { errno?: unknown }).errno === ER_LOCK_DEADLOCK,
+};
 
-class MysqlTransaction implements SqlTransaction {
-  #finished = false;
-  // A deadlock rolls back the whole transaction on the server; later
-  // statements would silently autocommit, so they are refused instead.
-  #aborted: unknown;
-
-  constructor(
-    private readonly lease: Lease,
-    private readonly context: SqlErrorContext,
-    private readonly onFinish: (tx: MysqlTransaction) => void,
-  ) {}
-
-  async query(sql: string, params?: SqlParams): Promise<QueryResult> {
-    return toQueryResult(await this.#run(sql, params));
-  }
-
-  async execute(sql: string, params?: SqlParams): Promise<ExecResult> {
-    return toExecResult(await this.#run(sql, params));
-  }
-
-  async commit(): Promise<void> {
-    if (this.#finished) throw finishedError(this.context);
-    try {
-      if (this.#aborted !== undefined) throw abortedError(this.context, this.#aborted);
-      await this.lease.run(COMMIT);
-    } catch (err) {
-      throw classifySqlError(err, 'mysql', this.context);
-    } finally {
-      this.#finish();
-    }
-  }
-
-  async rollback(): Promise<void> {
-    if (this.#finished) return;
-    try {
-      if (this.lease.broken === undefined) await this.lease.run(ROLLBACK);
-    } catch {
-      // The connection is gone: the server rolls the transaction back itself.
-    } finally {
-      this.#finish();
-    }
-  }
-
-  async #run(sql: string, params: SqlParams | undefined): Promise<Result> {
-    if (this.#finished) throw finishedError(this.context);
-    if (this.#aborted !== undefined) throw abortedError(this.context, this.#aborted);
-    const stmt = bindParameters(sql, params, 'mysql', this.context);
-    try {
-      return await this.lease.run(stmt);
-    } catch (err) {
-      if ((err as { errno?: unknown }).errno === ER_LOCK_DEADLOCK) this.#aborted = err;
-      throw classifySqlError(err, 'mysql', this.context);
-    }
-  }
-
-  #finish(): void {
-    this.#finished = true;
-    this.lease.release();
-    this.onFinish(this);
-  }
-}
-
-export class MysqlConnection implements ManagedSqlConnection {
-  readonly driver = 'mysql' as const;
-  readonly name: string;
-  readonly #config: DatabaseConnectionConfig;
-  readonly #context: SqlErrorContext;
-  readonly #transactions = new OpenTransactions();
-  #pool: mysql.Pool | undefined;
-  #closed = false;
-
+export class MysqlConnection extends PooledConnection<Result, 'mysql', mysql.Pool> {
   constructor(config: DatabaseConnectionConfig) {
-    this.name = config.name;
-    this.#config = config;
-    this.#context = errorContext(config);
-  }
-
-  async query(sql: string, params?: SqlParams): Promise<QueryResult> {
-    return toQueryResult(await this.#runOnce(bindParameters(sql, params, 'mysql', this.#context)));
-  }
-
-  async execute(sql: string, params?: SqlParams): Promise<ExecResult> {
-    return toExecResult(await this.#runOnce(bindParameters(sql, params, 'mysql', this.#context)));
-  }
-
-  async begin(): Promise<SqlTransaction> {
-    const lease = await this.#checkout();
-    try {
-      await lease.run(START);
-    } catch (err) {
-      lease.release();
-      throw classifySqlError(err, 'mysql', this.#context);
-    }
-    const tx = new MysqlTransaction(lease, this.#context, (t) => this.#transactions.delete(t));
-    this.#transactions.add(tx);
-    return tx;
+    super(config, MYSQL);
   }
 
   /** OUT parameters cannot be bound; a procedure returns data with SELECT (its first result set is returned). */
-  async callProcedure(name: string, args: readonly unknown[]): Promise<QueryResult> {
-    const proc = procedureName(name, this.#context);
-    const values = [...procedureArgs(args, this.#context)];
+  protected async call(proc: string, values: unknown[]): Promise<QueryResult> {
     return this.query(`CALL ${proc}(${values.map(() => '?').join(', ')})`, values);
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#transactions.rollbackAll();
-    await this.#pool?.end();
+  protected createPool(): mysql.Pool {
+    return createPool(this.config);
   }
 
-  async #checkout(): Promise<Lease> {
-    if (this.#closed) throw closedError(this.#context);
-    const pool = (this.#pool ??= createPool(this.#config));
-    try {
-      return new Lease(await pool.getConnection(), this.#config.timeoutMs, (id) => this.#killQuery(id));
-    } catch (err) {
-      throw classifySqlError(err, 'mysql', this.#context);
-    }
-  }
-
-  async #runOnce(stmt: BoundStatement): Promise<Result> {
-    const lease = await this.#checkout();
-    try {
-      return await lease.run(stmt);
-    } catch (err) {
-      throw classifySqlError(err, 'mysql', this.#context);
-    } finally {
-      lease.release();
-    }
+  protected async connect(pool: mysql.Pool): Promise<Lease<Result>> {
+    return new MysqlLease(await pool.getConnection(), this.config.timeoutMs, (id) => this.#killQuery(id));
   }
 
   /** Best effort: stops a statement whose client gave up on it, so it stops holding locks. */
   #killQuery(threadId: number): void {
-    const pool = this.#pool;
-    if (this.#closed || pool === undefined || !Number.isSafeInteger(threadId)) return;
+    const pool = this.pool;
+    if (this.closed || pool === undefined || !Number.isSafeInteger(threadId)) return;
     // threadId is the server's integer connection id, not user input.
     void pool.query(`KILL QUERY ${threadId}`).catch(() => undefined);
   }

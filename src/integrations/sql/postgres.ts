@@ -2,19 +2,10 @@
 import pg from 'pg';
 import { DeliveryError } from '../../commons/index.js';
 import type { DatabaseConnectionConfig } from '../../config/index.js';
-import {
-  type ManagedSqlConnection,
-  OpenTransactions,
-  abortedError,
-  closedError,
-  errorContext,
-  finishedError,
-  procedureArgs,
-  procedureName,
-} from './base.js';
-import { classifySqlError, type SqlErrorContext } from './classify.js';
-import { type BoundStatement, bindParameters } from './params.js';
-import type { ExecResult, QueryResult, SqlParams, SqlTransaction } from './types.js';
+import { Lease } from './lease.js';
+import type { BoundStatement } from './params.js';
+import { PooledConnection, type PooledDriver } from './pooled.js';
+import type { QueryResult } from './types.js';
 import { fromIntegerText, toJsonRow } from './values.js';
 
 // The server-side statement_timeout answers first with a clean 57014 and keeps
@@ -59,43 +50,29 @@ function createPool(config: DatabaseConnectionConfig): pg.Pool {
   return pool;
 }
 
-/** A client checked out of the pool, watching for its connection dying while we hold it. */
-class Lease {
-  #broken: unknown;
-  #released = false;
-  readonly #onError = (err: Error): void => {
-    this.#broken ??= err;
-  };
-
-  constructor(readonly client: pg.PoolClient) {
-    client.on('error', this.#onError);
+/** A client checked out of the pool. */
+class PgLease extends Lease<pg.QueryResult> {
+  constructor(private readonly client: pg.PoolClient) {
+    super();
+    client.on('error', this.onError);
   }
 
-  get broken(): unknown {
-    return this.#broken;
+  protected async send(stmt: BoundStatement): Promise<pg.QueryResult> {
+    const result = (await this.client.query(stmt.sql, stmt.values)) as pg.QueryResult | pg.QueryResult[];
+    // Without parameters pg uses the simple protocol, which allows several
+    // statements; the last one's result is the statement's result.
+    return Array.isArray(result) ? result[result.length - 1]! : result;
   }
 
-  async run(stmt: BoundStatement): Promise<pg.QueryResult> {
-    if (this.#broken !== undefined) throw this.#broken;
-    try {
-      const result = (await this.client.query(stmt.sql, stmt.values)) as pg.QueryResult | pg.QueryResult[];
-      // Without parameters pg uses the simple protocol, which allows several
-      // statements; the last one's result is the statement's result.
-      return Array.isArray(result) ? result[result.length - 1]! : result;
-    } catch (err) {
-      // A server error leaves the connection usable; anything else (read
-      // timeout, socket error) means its state is unknown.
-      if (!(err instanceof pg.DatabaseError)) this.#broken ??= err;
-      throw err;
-    }
+  // A server error leaves the connection usable; anything else (read
+  // timeout, socket error) means its state is unknown.
+  protected leavesUnusable(err: unknown): boolean {
+    return !(err instanceof pg.DatabaseError);
   }
 
-  /** Back to the pool; a broken client is destroyed instead. */
-  release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.client.off('error', this.#onError);
-    this.client.release(this.#broken === undefined ? undefined : (this.#broken as Error));
+  protected giveBack(broken: unknown): void {
+    this.client.off('error', this.onError);
+    this.client.release(broken === undefined ? undefined : (broken as Error));
   }
 }
 
@@ -103,117 +80,26 @@ function isDriverCode(err: unknown, code: string): boolean {
   return err instanceof DeliveryError && err.details.driverCode === code;
 }
 
-function toQueryResult(r: pg.QueryResult): QueryResult {
-  const rows = r.rows.map(toJsonRow);
-  return { rows, rowCount: r.command === 'SELECT' ? rows.length : (r.rowCount ?? rows.length) };
-}
+const POSTGRES: PooledDriver<pg.QueryResult, 'postgres'> = {
+  name: 'postgres',
+  begin: { sql: 'BEGIN', values: [] },
+  toQueryResult(r) {
+    const rows = r.rows.map(toJsonRow);
+    return { rows, rowCount: r.command === 'SELECT' ? rows.length : (r.rowCount ?? rows.length) };
+  },
+  toExecResult(r) {
+    return { rowsAffected: r.rowCount ?? r.rows.length };
+  },
+  // COMMIT of a transaction that already failed succeeds as ROLLBACK.
+  commitRolledBack: (r) => r.command === 'ROLLBACK',
+};
 
-function toExecResult(r: pg.QueryResult): ExecResult {
-  return { rowsAffected: r.rowCount ?? r.rows.length };
-}
-
-const BEGIN: BoundStatement = { sql: 'BEGIN', values: [] };
-const COMMIT: BoundStatement = { sql: 'COMMIT', values: [] };
-const ROLLBACK: BoundStatement = { sql: 'ROLLBACK', values: [] };
-
-class PostgresTransaction implements SqlTransaction {
-  #finished = false;
-
-  constructor(
-    private readonly lease: Lease,
-    private readonly context: SqlErrorContext,
-    private readonly onFinish: (tx: PostgresTransaction) => void,
-  ) {}
-
-  async query(sql: string, params?: SqlParams): Promise<QueryResult> {
-    return toQueryResult(await this.#run(sql, params));
-  }
-
-  async execute(sql: string, params?: SqlParams): Promise<ExecResult> {
-    return toExecResult(await this.#run(sql, params));
-  }
-
-  async commit(): Promise<void> {
-    if (this.#finished) throw finishedError(this.context);
-    try {
-      const result = await this.lease.run(COMMIT);
-      // COMMIT of a transaction that already failed succeeds as ROLLBACK.
-      if (result.command === 'ROLLBACK') throw abortedError(this.context);
-    } catch (err) {
-      throw classifySqlError(err, 'postgres', this.context);
-    } finally {
-      this.#finish();
-    }
-  }
-
-  async rollback(): Promise<void> {
-    if (this.#finished) return;
-    try {
-      if (this.lease.broken === undefined) await this.lease.run(ROLLBACK);
-    } catch {
-      // The connection is gone or unusable: the server discards the
-      // transaction with it, and the lease destroys the client.
-    } finally {
-      this.#finish();
-    }
-  }
-
-  async #run(sql: string, params: SqlParams | undefined): Promise<pg.QueryResult> {
-    if (this.#finished) throw finishedError(this.context);
-    const stmt = bindParameters(sql, params, 'postgres', this.context);
-    try {
-      return await this.lease.run(stmt);
-    } catch (err) {
-      throw classifySqlError(err, 'postgres', this.context);
-    }
-  }
-
-  #finish(): void {
-    this.#finished = true;
-    this.lease.release();
-    this.onFinish(this);
-  }
-}
-
-export class PostgresConnection implements ManagedSqlConnection {
-  readonly driver = 'postgres' as const;
-  readonly name: string;
-  readonly #config: DatabaseConnectionConfig;
-  readonly #context: SqlErrorContext;
-  readonly #transactions = new OpenTransactions();
-  #pool: pg.Pool | undefined;
-  #closed = false;
-
+export class PostgresConnection extends PooledConnection<pg.QueryResult, 'postgres', pg.Pool> {
   constructor(config: DatabaseConnectionConfig) {
-    this.name = config.name;
-    this.#config = config;
-    this.#context = errorContext(config);
+    super(config, POSTGRES);
   }
 
-  async query(sql: string, params?: SqlParams): Promise<QueryResult> {
-    return toQueryResult(await this.#runOnce(bindParameters(sql, params, 'postgres', this.#context)));
-  }
-
-  async execute(sql: string, params?: SqlParams): Promise<ExecResult> {
-    return toExecResult(await this.#runOnce(bindParameters(sql, params, 'postgres', this.#context)));
-  }
-
-  async begin(): Promise<SqlTransaction> {
-    const lease = await this.#checkout();
-    try {
-      await lease.run(BEGIN);
-    } catch (err) {
-      lease.release();
-      throw classifySqlError(err, 'postgres', this.#context);
-    }
-    const tx = new PostgresTransaction(lease, this.#context, (t) => this.#transactions.delete(t));
-    this.#transactions.add(tx);
-    return tx;
-  }
-
-  async callProcedure(name: string, args: readonly unknown[]): Promise<QueryResult> {
-    const proc = procedureName(name, this.#context);
-    const values = [...procedureArgs(args, this.#context)];
+  protected async call(proc: string, values: unknown[]): Promise<QueryResult> {
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     try {
       return await this.query(`CALL ${proc}(${placeholders})`, values);
@@ -231,31 +117,11 @@ export class PostgresConnection implements ManagedSqlConnection {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#transactions.rollbackAll();
-    await this.#pool?.end();
+  protected createPool(): pg.Pool {
+    return createPool(this.config);
   }
 
-  async #checkout(): Promise<Lease> {
-    if (this.#closed) throw closedError(this.#context);
-    this.#pool ??= createPool(this.#config);
-    try {
-      return new Lease(await this.#pool.connect());
-    } catch (err) {
-      throw classifySqlError(err, 'postgres', this.#context);
-    }
-  }
-
-  async #runOnce(stmt: BoundStatement): Promise<pg.QueryResult> {
-    const lease = await this.#checkout();
-    try {
-      return await lease.run(stmt);
-    } catch (err) {
-      throw classifySqlError(err, 'postgres', this.#context);
-    } finally {
-      lease.release();
-    }
+  protected async connect(pool: pg.Pool): Promise<Lease<pg.QueryResult>> {
+    return new PgLease(await pool.connect());
   }
 }
