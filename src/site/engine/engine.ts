@@ -200,7 +200,11 @@ export class StoreAndForwardEngine {
       if (this.abort.signal.aborted) {
         // Stopped mid-attempt: the outcome is unknown, so record nothing; the
         // row stays due and is attempted again (same Idempotency-Key) on restart.
-        throw new ScadaLinkError('SITE_STOPPING', 'attempt abandoned by shutdown', { cause: err });
+        // The operation is recorded, so the caller still gets its id.
+        throw new ScadaLinkError('SITE_STOPPING', `attempt of operation ${op.id} abandoned by shutdown; it resumes on restart`, {
+          cause: err,
+          details: { trackedOperationId: op.id },
+        });
       }
       const error = err instanceof DeliveryError ? err : new DeliveryError('UNEXPECTED', describeError(err), 'transient', { cause: err });
       const durationMs = performance.now() - started;
