@@ -203,6 +203,22 @@ describe('store-and-forward engine against a real HTTP server', () => {
     expect(store.counters.auditWriteFailures).toBe(3);
   });
 
+  it('an immediate attempt cut off by the stop deadline gives the caller its id and resumes after restart', async () => {
+    server.fallback = () => undefined; // hold every request: the attempt never answers
+    const call = submit('S0').catch((e: unknown) => e);
+    await server.received(1);
+    await engine.stop(0);
+    const err = (await call) as { code: string; details: { trackedOperationId: string } };
+    expect(err.code).toBe('SITE_STOPPING');
+    const id = err.details.trackedOperationId;
+    expect(store.status(id)?.status).toBe('Submitted');
+    store.close();
+    server.fallback = 200;
+    open();
+    await until(id, ['Delivered']);
+    expect(server.requests.filter((r) => r.headers['idempotency-key'] === id).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('stop() waits for in-flight attempts to finish and records them', async () => {
     let release!: () => void;
     server.fallback = (_req, res) => {
