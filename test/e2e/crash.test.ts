@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/index.js';
 import { writeProject } from '../support/project.js';
 import { FlakyServer, prng } from './flaky-server.js';
-import { SiteProcess } from './site-process.js';
+import { SiteProcess } from '../support/process.js';
 
 const MIN_KILLS = 10;
 const MAX_KILLS = 30;
@@ -24,6 +24,9 @@ const BATCH_MAX = 50;
 /** How long after a site is ready it is killed. */
 const KILL_MIN_MS = 150;
 const KILL_MAX_MS = 1500;
+
+const siteArgs = (projectDir: string, dataDir: string): string[] =>
+  ['--project', projectDir, '--data', dataDir, '--port', '0', '--shutdown-deadline', '10s'];
 
 const seed = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const random = prng(seed);
@@ -155,7 +158,8 @@ describe('site crash test: SIGKILL during cached calls against a flaky server (D
       while (kills.length < MIN_KILLS || (acknowledged.size < MIN_ACKNOWLEDGED && kills.length < MAX_KILLS)) {
         server.generation = ++generation;
         const spawnedAt = performance.now();
-        const { site, url } = await SiteProcess.start(projectDir, dataDir);
+        const site = await SiteProcess.start(siteArgs(projectDir, dataDir));
+        const url = site.url;
         const startMs = performance.now() - spawnedAt;
         const ackedBefore = acknowledged.size;
         current = site;
@@ -191,7 +195,7 @@ describe('site crash test: SIGKILL during cached calls against a flaky server (D
       // ---- Final run: no more submissions, the server answers 200 to everything. ----
       server.calm = true;
       server.generation = ++generation;
-      const { site } = await SiteProcess.start(projectDir, dataDir);
+      const site = await SiteProcess.start(siteArgs(projectDir, dataDir));
       current = site;
       // What the site still owes: its non-terminal rows. Nothing new is submitted, so
       // this set only shrinks. (WAL: this reader never blocks the site's writer.)

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ScriptedServer } from '../support/http.js';
 import { tempDir } from '../support/index.js';
 import { closedPort } from '../support/net.js';
-import { type RunningSite, runCli, startSiteProcess } from '../support/process.js';
+import { SiteProcess, runCli } from '../support/process.js';
 import { writeProject } from '../support/project.js';
 
 function project(erp: string, dead: string): object {
@@ -37,7 +37,7 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
   let server: ScriptedServer;
   let projectDir: string;
   let dataDir: string;
-  let site: RunningSite | undefined;
+  let site: SiteProcess | undefined;
 
   const call = async (script: string, body: object) => {
     const res = await fetch(`${site!.url}/admin/api/instances/Pump1/scripts/${script}/call`, {
@@ -56,10 +56,7 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
     dataDir = join(tmp.dir, 'data');
   });
   afterEach(async () => {
-    if (site && site.child.exitCode === null) {
-      site.child.kill('SIGKILL');
-      await site.exited;
-    }
+    await site?.kill();
     site = undefined;
   });
   afterAll(async () => {
@@ -68,7 +65,7 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
   });
 
   it('serves /health, /ready, /info and /metrics with buffer, parked and script figures', async () => {
-    site = await startSiteProcess(['--project', projectDir, '--data', dataDir, '--port', '0']);
+    site = await SiteProcess.start(['--project', projectDir, '--data', dataDir, '--port', '0']);
     expect(await (await fetch(`${site.url}/health`)).json()).toEqual({ status: 'ok' });
     expect((await fetch(`${site.url}/ready`)).status).toBe(200);
     expect(await (await fetch(`${site.url}/info`)).json()).toMatchObject({ role: 'site', site: 'plant1', instances: ['Pump1'] });
@@ -106,7 +103,7 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
   });
 
   it('a retried operation that parks again is discarded from the CLI while the site runs', async () => {
-    site = await startSiteProcess(['--project', projectDir, '--data', dataDir, '--port', '0']);
+    site = await SiteProcess.start(['--project', projectDir, '--data', dataDir, '--port', '0']);
     // The operation retried from the CLI in the previous test is picked up by this site and parked again.
     const parkedLine = JSON.parse(await site.line('"operation parked"')) as { trackedOperationId: string };
     const parkedId = parkedLine.trackedOperationId;
@@ -117,7 +114,7 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
   });
 
   it('SIGTERM stops taking work, finishes the attempt in flight and exits 0', async () => {
-    site = await startSiteProcess(['--project', projectDir, '--data', dataDir, '--port', '0', '--shutdown-deadline', '5s']);
+    site = await SiteProcess.start(['--project', projectDir, '--data', dataDir, '--port', '0', '--shutdown-deadline', '5s']);
     let release!: () => void;
     server.fallback = (_req, res) => {
       release = () => res.end('{}');
@@ -131,15 +128,15 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
     expect(await call('submit', { orderId: 'T2' })).toMatchObject({ status: 503, body: { error: { code: 'SITE_STOPPING' } } });
     release();
     const { body } = await pending;
-    expect(await site.exited).toBe(0);
+    expect(await site.exited).toEqual({ code: 0, signal: null });
     server.fallback = 200;
     const statusOut = runCli(['site', 'status', body.result!, '--data', dataDir]);
     expect(JSON.parse(statusOut.stdout)).toMatchObject({ status: 'Delivered' });
-    expect(site.output.join('\n')).toContain('site stopped');
+    expect(site.output).toContain('site stopped');
   });
 
   it('one site per data directory; CLI store commands refuse a directory that holds no site store', async () => {
-    site = await startSiteProcess(['--project', projectDir, '--data', dataDir, '--port', '0']);
+    site = await SiteProcess.start(['--project', projectDir, '--data', dataDir, '--port', '0']);
     const second = runCli(['site', '--project', projectDir, '--data', dataDir, '--port', '0']);
     expect(second.status).toBe(1);
     expect(second.stderr).toContain('DATA_DIR_IN_USE');
@@ -150,13 +147,13 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
   });
 
   it('with SCADALINK_ADMIN_TOKEN set, the admin API requires it as a bearer token', async () => {
-    site = await startSiteProcess(['--project', projectDir, '--data', dataDir, '--port', '0'], { SCADALINK_ADMIN_TOKEN: 's3cret-token' });
+    site = await SiteProcess.start(['--project', projectDir, '--data', dataDir, '--port', '0'], { SCADALINK_ADMIN_TOKEN: 's3cret-token' });
     const url = `${site.url}/admin/api/parked`;
     expect((await fetch(url)).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await fetch(url, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(200);
     expect((await fetch(`${site.url}/health`)).status).toBe(200);
-    expect(site.output.join('\n')).not.toContain('s3cret-token');
+    expect(site.output).not.toContain('s3cret-token');
   });
 
   it('an invalid project is refused with the path of the bad field and exit code 2', () => {

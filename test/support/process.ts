@@ -4,54 +4,93 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/commons/index.js';
 
 const BIN = join(packageRoot(), 'bin', 'scadalink.js');
+const KEEP_LINES = 5000;
 
-export interface RunningSite {
-  readonly child: ChildProcess;
-  readonly url: string;
-  /** Every line the process printed so far (JSON log lines and stderr). */
-  readonly output: string[];
-  readonly exited: Promise<number | null>;
-  /** Resolves with the first line (already printed or still to come) that contains `text`. */
-  line(text: string): Promise<string>;
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
-/** Starts `scadalink site …` and resolves once it logs that it is listening. */
-export function startSiteProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<RunningSite> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'site', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
-  const output: string[] = [];
-  const watchers: { text: string; resolve: (line: string) => void }[] = [];
-  const line = (text: string): Promise<string> => {
-    const seen = output.find((l) => l.includes(text));
-    if (seen !== undefined) return Promise.resolve(seen);
-    return new Promise((resolve) => watchers.push({ text, resolve }));
-  };
-  const record = (l: string): void => {
-    output.push(l);
-    for (let i = watchers.length - 1; i >= 0; i--) {
-      if (l.includes(watchers[i]!.text)) watchers.splice(i, 1)[0]!.resolve(l);
+/** A `scadalink site …` process: its output lines, its exit, and ways to stop it. */
+export class SiteProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<Exit>;
+  /** The last lines the process printed (JSON log lines and stderr). */
+  readonly lines: string[] = [];
+  url = '';
+  private exit: Exit | undefined;
+  private readonly watchers: { text: string; resolve: (line: string) => void }[] = [];
+
+  private constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'site', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      });
+    });
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      let partial = '';
+      stream.on('data', (chunk: Buffer) => {
+        const parts = (partial + chunk.toString()).split('\n');
+        partial = parts.pop()!;
+        for (const l of parts) this.record(l);
+      });
     }
-  };
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer): void => {
-      buffered += chunk.toString();
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const l of lines) {
-        record(l);
-        if (l.includes('"site node listening"')) {
-          resolve({ child, url: (JSON.parse(l) as { url: string }).url, output, exited, line });
-        }
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => c.toString().split('\n').filter(Boolean).forEach(record));
-    void exited.then((code) => reject(new Error(`site exited (${code}) before listening:\n${output.join('\n')}`)));
-  });
+  }
+
+  /**
+   * Starts a site and resolves once it logged that it listens, which it does
+   * right after it turned ready.
+   */
+  static async start(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<SiteProcess> {
+    const site = new SiteProcess(args, env);
+    const listening = site.line('"site node listening"');
+    const died = site.exited.then((e) => {
+      throw new Error(`site exited before listening (code ${e.code}, signal ${e.signal})\n${site.output}`);
+    });
+    site.url = (JSON.parse(await Promise.race([listening, died])) as { url: string }).url;
+    return site;
+  }
+
+  private record(line: string): void {
+    if (line === '') return;
+    this.lines.push(line);
+    if (this.lines.length > KEEP_LINES) this.lines.splice(0, this.lines.length - KEEP_LINES);
+    for (let i = this.watchers.length - 1; i >= 0; i--) {
+      if (line.includes(this.watchers[i]!.text)) this.watchers.splice(i, 1)[0]!.resolve(line);
+    }
+  }
+
+  /** Resolves with the first line (already printed or still to come) that contains `text`. */
+  line(text: string): Promise<string> {
+    const seen = this.lines.find((l) => l.includes(text));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.watchers.push({ text, resolve }));
+  }
+
+  get output(): string {
+    return this.lines.join('\n');
+  }
+
+  get alive(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** SIGKILL: no shutdown code runs. Resolves once the process is gone. */
+  kill(): Promise<Exit> {
+    if (this.alive) this.child.kill('SIGKILL');
+    return this.exited;
+  }
+
+  /** SIGTERM: the graceful stop. */
+  terminate(): Promise<Exit> {
+    if (this.alive) this.child.kill('SIGTERM');
+    return this.exited;
+  }
 }
 
 /** Runs a CLI command to completion. */
