@@ -84,7 +84,8 @@ export class StoreAndForwardEngine {
   private readonly claims = new Set<string>();
   private readonly ready: ReadyQueues;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly inFlightImmediate = new Set<Promise<void>>();
+  private immediate = 0;
+  private readonly immediateIdle: (() => void)[] = [];
   private readonly abort = new AbortController();
   private running = false;
   private accepting = true;
@@ -124,25 +125,23 @@ export class StoreAndForwardEngine {
    * awaits. Transient failure: resolves with `Forwarded` (retries go on in the
    * background). Permanent failure: rejects with an OperationFailedError.
    */
-  async submit(request: SubmitRequest): Promise<SubmitOutcome> {
-    if (!this.accepting) throw new ScadaLinkError('SITE_STOPPING', 'the site is stopping and takes no new operations');
+  submit(request: SubmitRequest): Promise<SubmitOutcome> {
+    if (!this.accepting) {
+      return Promise.reject(new ScadaLinkError('SITE_STOPPING', 'the site is stopping and takes no new operations'));
+    }
     const handler = this.handlers[request.channel];
-    if (!handler) throw new ScadaLinkError('CHANNEL_UNAVAILABLE', `no delivery handler for channel ${request.channel}`);
+    if (!handler) {
+      return Promise.reject(new ScadaLinkError('CHANNEL_UNAVAILABLE', `no delivery handler for channel ${request.channel}`));
+    }
     const id = request.id ?? newTrackedOperationId();
-    const run = this.submitAndAttempt({ ...request, id }, handler);
-    // Tracked so that stop() waits for immediate attempts too.
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inFlightImmediate.add(settled);
-    void settled.finally(() => this.inFlightImmediate.delete(settled));
-    return run;
+    return this.submitAndAttempt({ ...request, id }, handler);
   }
 
   private async submitAndAttempt(request: SubmitInput, handler: DeliveryHandler): Promise<SubmitOutcome> {
     const id = request.id;
     this.claims.add(id);
+    // Counted so that stop() waits for immediate attempts too.
+    this.immediate++;
     try {
       const op = await this.store.submit(request);
       this.stats.submitted++;
@@ -160,7 +159,14 @@ export class StoreAndForwardEngine {
       }
     } finally {
       this.claims.delete(id);
+      if (--this.immediate === 0) for (const resolve of this.immediateIdle.splice(0)) resolve();
     }
+  }
+
+  /** Resolves once no immediate attempt is in progress. */
+  private immediatesDone(): Promise<void> {
+    if (this.immediate === 0) return Promise.resolve();
+    return new Promise((resolve) => this.immediateIdle.push(resolve));
   }
 
   /**
@@ -335,7 +341,7 @@ export class StoreAndForwardEngine {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.ready.clear();
-    const all = Promise.allSettled([...this.inFlight, ...this.inFlightImmediate]);
+    const all = Promise.allSettled([...this.inFlight, this.immediatesDone()]);
     let timeout: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
       timeout = setTimeout(() => resolve('expired'), deadlineMs);

@@ -1,8 +1,9 @@
-import type { BufferedOperation, DueCursor } from '../store/buffer.js';
+import type { BufferedOperation, DueCursor, DueKey } from '../store/buffer.js';
 
-/** What the scan needs from the buffer: due rows in index order after a keyset cursor. */
+/** What the scan needs from the buffer: due rows in index order after a keyset cursor, then whole rows. */
 export interface DueSource {
-  due(nowMs: number, cursor: DueCursor | undefined, limit: number): BufferedOperation[];
+  dueKeys(nowMs: number, cursor: DueCursor | undefined, limit: number): DueKey[];
+  get(id: string): BufferedOperation | undefined;
 }
 
 export interface ReadyOptions {
@@ -63,9 +64,10 @@ export class ReadyQueues {
     const { pageSize, maxPagesPerFill, capacity, perKey, keyOf } = this.options;
     for (let pages = 0; pages < maxPagesPerFill; pages++) {
       if (this.count >= capacity) return 'full';
-      const page = this.source.due(nowMs, this.cursor, pageSize);
-      for (const op of page) {
-        if (!this.claims.has(op.id)) {
+      const page = this.source.dueKeys(nowMs, this.cursor, pageSize);
+      for (const [atMs, id] of page) {
+        const op = this.claims.has(id) ? undefined : this.source.get(id);
+        if (op !== undefined) {
           const key = keyOf(op);
           let queue = this.queues.get(key);
           if (queue === undefined) {
@@ -73,11 +75,11 @@ export class ReadyQueues {
             this.queues.set(key, queue);
           }
           if (queue.length >= perKey(key)) return 'full';
-          this.claims.add(op.id);
+          this.claims.add(id);
           queue.push(op);
           this.count++;
         }
-        this.cursor = { atMs: op.nextAttemptAtMs, id: op.id };
+        this.cursor = { atMs, id };
       }
       if (page.length < pageSize) return 'caught-up';
     }

@@ -138,7 +138,7 @@ export class TrackingStore {
     this.insert = db.prepare(`INSERT INTO operation_tracking
       (TrackedOperationId, Kind, TargetSummary, Status, RetryCount, CreatedAtUtc, UpdatedAtUtc,
        SourceInstanceId, SourceScript, SourceNode, Version)
-      VALUES (@id, @kind, @targetSummary, 'Submitted', 0, @now, @now, @sourceInstanceId, @sourceScript, @sourceNode, @version)
+      VALUES (?, ?, ?, 'Submitted', 0, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (TrackedOperationId) DO NOTHING`);
     this.head = db
       .prepare(`SELECT Kind, TargetSummary, Status, RetryCount, CreatedAtUtc, SourceInstanceId, SourceScript, SourceNode
@@ -193,7 +193,17 @@ export class TrackingStore {
   /** Insert-if-absent in `Submitted` with RetryCount 0; a duplicate id is a no-op. */
   recordEnqueue(input: EnqueueInput, now: string): OperationSnapshot | undefined {
     const version = this.nextVersion();
-    const { changes } = this.insert.run({ ...input, now, version });
+    const { changes } = this.insert.run(
+      input.id,
+      input.kind,
+      input.targetSummary,
+      now,
+      now,
+      input.sourceInstanceId,
+      input.sourceScript,
+      input.sourceNode,
+      version,
+    );
     if (changes === 0) return undefined;
     return this.written({
       trackedOperationId: input.id,
