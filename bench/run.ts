@@ -44,6 +44,18 @@ const BENCHES: Record<string, Bench> = {
     about: 'connection-refused attempts/s through the HttpGateway alone (no store)',
     inDefault: true,
   },
+  'store-refused': {
+    file: 'cases/store.js',
+    args: ['--path', 'refused'],
+    about: 'store transitions alone of a refused call (Submitted, Forwarded), 1024 at a time',
+    inDefault: true,
+  },
+  'store-delivered': {
+    file: 'cases/store.js',
+    args: ['--path', 'delivered'],
+    about: 'store transitions alone of a delivered call (Submitted, Attempted, Delivered), 1024 at a time',
+    inDefault: true,
+  },
   'refused-instant': {
     file: 'cases/refused.js',
     args: ['--handler', 'instant'],

@@ -4,7 +4,7 @@
 // and measures the drain rate and its own peak RSS. The dispatcher claims due
 // rows by index in pages, so the peak should not depend on the backlog size.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine } from '../lib/machine.js';
@@ -14,7 +14,7 @@ import { startSink } from '../lib/sink.js';
 import { erpSystem, openSite } from '../lib/site.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ backlog: 100_000, sync: 'FULL', concurrency: 64, template: '', outbox: true });
+const opt = flags({ backlog: 100_000, sync: 'FULL', concurrency: 64, template: '', outbox: true, traceMemory: false });
 
 const tmp = scratchDir();
 if (opt.template) {
@@ -38,6 +38,7 @@ const started = performance.now();
 const cpuStart = process.cpuUsage();
 const tenths: number[] = [];
 site.engine.start();
+const trace = opt.traceMemory ? setInterval(() => traceMemory(site.engine.stats.attempts.delivered), 2000) : undefined;
 await new Promise<void>((resolve) => {
   const timer = setInterval(() => {
     const delivered = site.engine.stats.attempts.delivered;
@@ -48,6 +49,7 @@ await new Promise<void>((resolve) => {
     }
   }, 20);
 });
+clearInterval(trace);
 const seconds = (performance.now() - started) / 1000;
 const cpu = process.cpuUsage(cpuStart);
 sampler.stop();
@@ -62,6 +64,16 @@ await site.close();
 const requests = await sink.requests();
 await sink.close();
 tmp.cleanup();
+
+function traceMemory(delivered: number): void {
+  const m = process.memoryUsage();
+  const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+  const wal = statSync(join(tmp.dir, 'site.db-wal'), { throwIfNoEntry: false })?.size ?? 0;
+  process.stderr.write(
+    `  delivered=${delivered} rss=${mib(m.rss)} heapUsed=${mib(m.heapUsed)} heapTotal=${mib(m.heapTotal)} ` +
+      `external=${mib(m.external)} arrayBuffers=${mib(m.arrayBuffers)} wal=${mib(wal)} MiB\n`,
+  );
+}
 
 const rate = (from: number, to: number) => ((to - from) * (backlog / 10)) / ((tenths[to - 1]! - (from ? tenths[from - 1]! : 0)) / 1000);
 report({

@@ -13,7 +13,8 @@ export function flags<T extends Record<string, Value>>(defaults: T, argv = proce
     const arg = argv[i]!;
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
     const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
+    // --trace-memory and --traceMemory name the same flag.
+    const name = arg.slice(2, eq < 0 ? undefined : eq).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     if (!(name in defaults)) throw new Error(`unknown flag --${name} (known: ${Object.keys(defaults).join(', ')})`);
     const def = defaults[name];
     let raw: string;
