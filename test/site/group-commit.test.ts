@@ -61,6 +61,18 @@ describe('group commit: one transaction per batch, each job succeeds or fails al
     expect(committer.stats).toEqual({ commits: 1, jobs: 7 });
   });
 
+  it('after a busy batch the next commit waits so more jobs share its fsync; after a lone job it does not', async () => {
+    const spaced = new GroupCommitter(db, undefined, { busyBatch: 3, gapFactor: 1e6, maxGapMs: 60 });
+    await Promise.all([spaced.run(insert('a')), spaced.run(insert('b')), spaced.run(insert('c'))]);
+    let t = performance.now();
+    await spaced.run(insert('d'));
+    expect(performance.now() - t).toBeGreaterThanOrEqual(45);
+    t = performance.now();
+    await spaced.run(insert('e'));
+    expect(performance.now() - t).toBeLessThan(45);
+    expect(rows()).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('never runs a job twice unless it is rerunnable', async () => {
     const runs = new Map<string, number>();
     const counted = (v: string, work: () => unknown) => () => {

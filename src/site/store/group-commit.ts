@@ -30,6 +30,22 @@ export interface CommitHooks {
   rolledBack(): void;
 }
 
+export interface GroupCommitOptions {
+  /** Most jobs in one transaction. */
+  readonly maxBatch?: number;
+  /** A batch of at least this many jobs means writers are busy (see `gapFactor`). */
+  readonly busyBatch?: number;
+  /**
+   * While busy, the next commit waits until `gapFactor` × the last commit's
+   * duration has passed since it ended, so that each fsync is shared by more
+   * jobs and at most about 1 / (1 + gapFactor) of the time is spent
+   * blocked in it. 0 commits on the next event-loop turn always.
+   */
+  readonly gapFactor?: number;
+  /** Upper bound of that wait. */
+  readonly maxGapMs?: number;
+}
+
 export interface GroupCommitStats {
   commits: number;
   jobs: number;
@@ -39,6 +55,10 @@ export interface GroupCommitStats {
  * Group commit (DESIGN §12): concurrent writers enqueue their work, one flush
  * per event-loop turn runs all of it in one transaction, and every caller's
  * promise settles only after that COMMIT (and its fsync) returned.
+ *
+ * The fsync blocks the event loop. Under load (the last batch was big) the
+ * next flush waits a few times as long as that COMMIT took, so more jobs
+ * share each fsync; a lone write is still committed on the next turn.
  *
  * A job that throws is rolled back and rejected alone while the rest of the
  * batch commits. A job runs inside its own SAVEPOINT, except that a run of
@@ -58,12 +78,22 @@ export class GroupCommitter {
   private readonly release: Database.Statement;
   private readonly rollbackTo: Database.Statement;
   readonly stats: GroupCommitStats = { commits: 0, jobs: 0 };
+  private readonly maxBatch: number;
+  private readonly busyBatch: number;
+  private readonly gapFactor: number;
+  private readonly maxGapMs: number;
+  /** When the next flush may run (performance.now() ms); 0 when it may run at once. */
+  private notBefore = 0;
 
   constructor(
     private readonly db: Database.Database,
     private readonly hooks?: CommitHooks,
-    private readonly maxBatch = 4096,
+    options: GroupCommitOptions = {},
   ) {
+    this.maxBatch = options.maxBatch ?? 4096;
+    this.busyBatch = options.busyBatch ?? 32;
+    this.gapFactor = options.gapFactor ?? 4;
+    this.maxGapMs = options.maxGapMs ?? 20;
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -78,7 +108,9 @@ export class GroupCommitter {
       this.queue.push({ work, rerunnable: options?.rerunnable === true, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        const wait = this.notBefore - performance.now();
+        if (wait > 0) setTimeout(() => this.flush(), wait);
+        else setImmediate(() => this.flush());
       }
     });
   }
@@ -106,12 +138,14 @@ export class GroupCommitter {
       for (const job of batch) job.reject(err);
       return;
     }
+    let commitStarted = 0;
     try {
       this.hooks?.began();
       for (let i = this.runLeading(batch, results, failed); i < batch.length; ) {
         i = batch[i]!.rerunnable ? this.runShared(batch, i, results, failed) : this.runAlone(batch, i, results, failed);
       }
       this.hooks?.beforeCommit();
+      commitStarted = performance.now();
       this.commit.run();
     } catch (err) {
       if (this.db.inTransaction) this.rollback.run();
@@ -119,6 +153,9 @@ export class GroupCommitter {
       for (const job of batch) job.reject(err);
       return;
     }
+    const ended = performance.now();
+    const gap = Math.min(this.maxGapMs, this.gapFactor * (ended - commitStarted));
+    this.notBefore = batch.length >= this.busyBatch ? ended + gap : 0;
     this.stats.commits++;
     this.hooks?.committed();
     this.stats.jobs += batch.length;
