@@ -38,6 +38,12 @@ function backlogOnce(count: number): Bench['prepare'] {
 }
 
 const BENCHES: Record<string, Bench> = {
+  fsync: {
+    file: 'cases/fsync.js',
+    args: [],
+    about: 'single-row SQLite commits/s on this disk, FULL and NORMAL (context for every durable figure)',
+    inDefault: true,
+  },
   'refused-http': {
     file: 'cases/refused-http.js',
     args: [],

@@ -42,7 +42,11 @@ const trace = opt.traceMemory ? setInterval(() => traceMemory(site.engine.stats.
 await new Promise<void>((resolve) => {
   const timer = setInterval(() => {
     const delivered = site.engine.stats.attempts.delivered;
-    while (tenths.length < 10 && delivered >= ((tenths.length + 1) * backlog) / 10) tenths.push(performance.now() - started);
+    while (tenths.length < 10 && delivered >= ((tenths.length + 1) * backlog) / 10) {
+      tenths.push(performance.now() - started);
+      // Peak RSS per half: if memory followed the backlog, the first half (the larger backlog) would peak higher.
+      if (tenths.length === 5) sampler.nextPhase();
+    }
     if (delivered >= backlog) {
       clearInterval(timer);
       resolve();
@@ -84,6 +88,8 @@ report({
     perSecond: backlog / seconds,
     seconds,
     peakRssMiB: sampler.peakMiB,
+    peakRssFirstHalfMiB: sampler.phasePeaksMiB[0]!,
+    peakRssSecondHalfMiB: sampler.phasePeaksMiB[1] ?? Number.NaN,
     vmHwmMiB: vmHwmMiB() ?? Number.NaN,
     rssBeforeMiB,
     firstTenthPerSecond: rate(0, 1),

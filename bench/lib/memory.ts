@@ -15,7 +15,13 @@ export function vmHwmMiB(): number | undefined {
 /** Samples RSS on a timer so a peak between reads is still seen (VmHWM covers the rest). */
 export class RssSampler {
   peakMiB = 0;
+  /** Peak of each phase; `nextPhase()` starts a new one. */
+  readonly phasePeaksMiB: number[] = [0];
   private timer: NodeJS.Timeout | undefined;
+
+  nextPhase(): void {
+    this.phasePeaksMiB.push(0);
+  }
 
   start(everyMs = 50): this {
     this.sample();
@@ -27,6 +33,8 @@ export class RssSampler {
   sample(): number {
     const mib = process.memoryUsage.rss() / MiB;
     if (mib > this.peakMiB) this.peakMiB = mib;
+    const phase = this.phasePeaksMiB.length - 1;
+    if (mib > this.phasePeaksMiB[phase]!) this.phasePeaksMiB[phase] = mib;
     return mib;
   }
 
