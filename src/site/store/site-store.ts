@@ -145,7 +145,19 @@ export class SiteStore {
   private readonly onAuditFailure: ((err: unknown) => void) | undefined;
 
   private nowIso(): string {
-    return new Date(this.clock.now()).toISOString();
+    return this.isoAt(this.clock.now());
+  }
+
+  // Transitions of one batch mostly share a millisecond; formatting it once saves a Date per job.
+  private lastIsoMs = Number.NaN;
+  private lastIso = '';
+
+  private isoAt(ms: number): string {
+    if (ms !== this.lastIsoMs) {
+      this.lastIso = new Date(ms).toISOString();
+      this.lastIsoMs = ms;
+    }
+    return this.lastIso;
   }
 
   /** DESIGN §3 rule 6: a failure to write audit is counted and logged, never fatal. */
@@ -229,7 +241,7 @@ export class SiteStore {
   attemptFailed(op: BufferedOperation, error: DeliveryError, immediate: boolean, info: AttemptInfo): Promise<FailureOutcome> {
     return this.committer.run((): FailureOutcome => {
       const nowMs = this.clock.now();
-      const now = new Date(nowMs).toISOString();
+      const now = this.isoAt(nowMs);
       const message = describeError(error);
       const http = error.httpStatus ?? info.httpStatus ?? null;
       const actor = scriptActor(op.sourceInstanceId, op.sourceScript);
@@ -302,7 +314,7 @@ export class SiteStore {
     return this.committer.run(() => {
       const op = this.requireParked(id);
       const nowMs = this.clock.now();
-      const now = new Date(nowMs).toISOString();
+      const now = this.isoAt(nowMs);
       const current = this.tracking.getStatus(id)!;
       const snap = this.tracking.recordAttempt(op.id, OperationStatus.Forwarded, 0, current.lastError, current.httpStatus, now)!;
       const actor: Actor = { type: 'operator', name: operator };
