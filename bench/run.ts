@@ -181,7 +181,9 @@ async function main(): Promise<void> {
     const summary = { bench: name, about: bench.about, args, date: new Date().toISOString(), machine: m, runs: results, medians };
     const dir = record ? join(here, '../../../bench/results') : join(here, '../results');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${name}.json`), JSON.stringify(summary, null, 2) + '\n');
+    // Runs with extra flags (e.g. --sync NORMAL) are kept apart from the defaults.
+    const variant = extra.length > 0 ? `-${extra.join('-').replace(/[^A-Za-z0-9=.]+/g, '-').replace(/^-+/, '')}` : '';
+    writeFileSync(join(dir, `${name}${variant}.json`), JSON.stringify(summary, null, 2) + '\n');
   }
 }
 
