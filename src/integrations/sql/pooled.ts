@@ -2,7 +2,7 @@
 // created pool, one leased connection per statement or per transaction, and a
 // transaction that can be finished once. What differs between the two lives in
 // their PooledDriver and in the hooks of their PooledConnection subclass.
-// SQLite (one synchronous handle behind a lock) does not fit and stays apart.
+// SQLite (one handle in a thread of its own, behind a lock) does not fit and stays apart.
 import type { DatabaseConnectionConfig } from '../../config/index.js';
 import {
   type ManagedSqlConnection,

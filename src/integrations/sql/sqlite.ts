@@ -1,19 +1,18 @@
-// SQLite through one better-sqlite3 handle in WAL mode. better-sqlite3 is
-// synchronous: a statement blocks the event loop while it runs, and waiting
-// for another process's lock (busy_timeout = timeoutMs) blocks it too. There
-// is no statement timeout. One handle means one transaction at a time, so a
-// lock queues every caller behind an open transaction instead of letting its
-// statements slip into it.
-import Database from 'better-sqlite3';
-import { describeError } from '../../commons/index.js';
+// SQLite through one better-sqlite3 handle in WAL mode, held by a worker
+// thread of its own (sqlite-thread.ts). better-sqlite3 is synchronous: run in
+// the main thread, a statement, or a wait of up to timeoutMs for another
+// process's lock (busy_timeout), would stall every script, the
+// store-and-forward engine and the HTTP endpoints. One handle means one
+// transaction at a time, so a lock queues every caller behind an open
+// transaction instead of letting its statements slip into it.
 import type { DatabaseConnectionConfig } from '../../config/index.js';
 import { type ManagedSqlConnection, OpenTransactions, abortedError, closedError, errorContext, finishedError } from './base.js';
 import { SqlErrorCode, classifySqlError, sqlError, type SqlErrorContext } from './classify.js';
 import { type BoundStatement, bindParameters } from './params.js';
+import { SqliteThread } from './sqlite-thread.js';
+import type { SqliteOutcome } from './sqlite-worker.js';
 import type { ExecResult, QueryResult, SqlParams, SqlTransaction } from './types.js';
 import { fromBigInt, toBindValues, toJsonRow } from './values.js';
-
-const STATEMENT_CACHE_SIZE = 256;
 
 /** A FIFO async lock. */
 class Lock {
@@ -35,73 +34,56 @@ function isInsert(sql: string): boolean {
   return /^(?:insert|replace)\b/i.test(sql.replace(LEADING_COMMENTS, ''));
 }
 
-/** Runs bound statements on an open handle; shared by the connection and its transaction. */
-class Runner {
-  readonly #statements = new Map<string, Database.Statement>();
-
-  constructor(readonly db: Database.Database) {}
-
-  query(stmt: BoundStatement): QueryResult {
-    const s = this.#prepare(stmt.sql);
-    const values = toBindValues(stmt.values, 'sqlite');
-    if (s.reader) {
-      const rows = (s.all(...values) as object[]).map(toJsonRow);
-      return { rows, rowCount: rows.length };
-    }
-    return { rows: [], rowCount: s.run(...values).changes };
+async function runQuery(thread: SqliteThread, stmt: BoundStatement): Promise<QueryResult> {
+  const outcome = await thread.statement('query', stmt.sql, toBindValues(stmt.values, 'sqlite'));
+  if (outcome.kind === 'rows') {
+    const rows = outcome.rows.map(toJsonRow);
+    return { rows, rowCount: rows.length };
   }
+  return { rows: [], rowCount: changesOf(outcome) };
+}
 
-  execute(stmt: BoundStatement): ExecResult {
-    const s = this.#prepare(stmt.sql);
-    const values = toBindValues(stmt.values, 'sqlite');
-    if (s.reader) return { rowsAffected: s.all(...values).length }; // e.g. INSERT … RETURNING
-    const info = s.run(...values);
-    if (info.changes > 0 && isInsert(stmt.sql)) {
-      return { rowsAffected: info.changes, lastInsertId: fromBigInt(BigInt(info.lastInsertRowid)) };
-    }
-    return { rowsAffected: info.changes };
+async function runExecute(thread: SqliteThread, stmt: BoundStatement): Promise<ExecResult> {
+  const outcome = await thread.statement('execute', stmt.sql, toBindValues(stmt.values, 'sqlite'));
+  if (outcome.kind === 'returned') return { rowsAffected: outcome.count }; // e.g. INSERT … RETURNING
+  const changes = changesOf(outcome);
+  if (outcome.kind === 'changes' && changes > 0 && isInsert(stmt.sql)) {
+    return { rowsAffected: changes, lastInsertId: fromBigInt(BigInt(outcome.lastInsertRowid)) };
   }
+  return { rowsAffected: changes };
+}
 
-  #prepare(sql: string): Database.Statement {
-    let s = this.#statements.get(sql);
-    if (s === undefined) {
-      s = this.db.prepare(sql);
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
-        this.#statements.delete(this.#statements.keys().next().value!);
-      }
-      this.#statements.set(sql, s);
-    }
-    return s;
-  }
+function changesOf(outcome: SqliteOutcome): number {
+  return outcome.kind === 'changes' ? outcome.changes : 0;
 }
 
 class SqliteTransaction implements SqlTransaction {
   #finished = false;
 
   constructor(
-    private readonly runner: Runner,
+    private readonly thread: SqliteThread,
     private readonly context: SqlErrorContext,
     private readonly onFinish: (tx: SqliteTransaction) => void,
   ) {}
 
   async query(sql: string, params?: SqlParams): Promise<QueryResult> {
     const stmt = bindParameters(sql, params, 'sqlite', this.context);
-    return this.#run(() => this.runner.query(stmt));
+    return this.#run(() => runQuery(this.thread, stmt));
   }
 
   async execute(sql: string, params?: SqlParams): Promise<ExecResult> {
     const stmt = bindParameters(sql, params, 'sqlite', this.context);
-    return this.#run(() => this.runner.execute(stmt));
+    return this.#run(() => runExecute(this.thread, stmt));
   }
 
   async commit(): Promise<void> {
     if (this.#finished) throw finishedError(this.context);
     try {
-      if (!this.runner.db.inTransaction) throw abortedError(this.context);
-      this.runner.db.exec('COMMIT');
+      if (!this.thread.inTransaction) throw abortedError(this.context);
+      await this.thread.exec('COMMIT');
     } catch (err) {
       // A failed COMMIT can leave the transaction open; end it.
-      if (this.runner.db.inTransaction) this.runner.db.exec('ROLLBACK');
+      if (this.thread.inTransaction) await this.thread.exec('ROLLBACK').catch(() => undefined);
       throw classifySqlError(err, 'sqlite', this.context);
     } finally {
       this.#finish();
@@ -111,7 +93,7 @@ class SqliteTransaction implements SqlTransaction {
   async rollback(): Promise<void> {
     if (this.#finished) return;
     try {
-      if (this.runner.db.inTransaction) this.runner.db.exec('ROLLBACK');
+      if (this.thread.inTransaction) await this.thread.exec('ROLLBACK');
     } catch {
       // Nothing left to undo.
     } finally {
@@ -119,12 +101,13 @@ class SqliteTransaction implements SqlTransaction {
     }
   }
 
-  async #run<T>(fn: () => T): Promise<T> {
+  async #run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.#finished) throw finishedError(this.context);
-    // Some errors (SQLITE_FULL, SQLITE_IOERR, …) make SQLite roll back on its own.
-    if (!this.runner.db.inTransaction) throw abortedError(this.context);
+    // Some errors (SQLITE_FULL, SQLITE_IOERR, …) make SQLite roll back on its
+    // own, and a thread that timed out took the transaction with it.
+    if (!this.thread.inTransaction) throw abortedError(this.context);
     try {
-      return fn();
+      return await fn();
     } catch (err) {
       throw classifySqlError(err, 'sqlite', this.context);
     }
@@ -143,7 +126,7 @@ export class SqliteConnection implements ManagedSqlConnection {
   readonly #context: SqlErrorContext;
   readonly #lock = new Lock();
   readonly #transactions = new OpenTransactions();
-  #runner: Runner | undefined;
+  #thread: SqliteThread | undefined;
   #closed = false;
 
   constructor(config: DatabaseConnectionConfig) {
@@ -154,26 +137,26 @@ export class SqliteConnection implements ManagedSqlConnection {
 
   async query(sql: string, params?: SqlParams): Promise<QueryResult> {
     const stmt = bindParameters(sql, params, 'sqlite', this.#context);
-    return this.#locked((r) => r.query(stmt));
+    return this.#locked((t) => runQuery(t, stmt));
   }
 
   async execute(sql: string, params?: SqlParams): Promise<ExecResult> {
     const stmt = bindParameters(sql, params, 'sqlite', this.#context);
-    return this.#locked((r) => r.execute(stmt));
+    return this.#locked((t) => runExecute(t, stmt));
   }
 
   /** `BEGIN IMMEDIATE`: the write lock is taken now, so the transaction cannot deadlock later when it first writes. */
   async begin(): Promise<SqlTransaction> {
     const release = await this.#lock.acquire();
-    let runner: Runner;
+    let thread: SqliteThread;
     try {
-      runner = this.#open();
-      runner.db.exec('BEGIN IMMEDIATE');
+      thread = await this.#open();
+      await thread.exec('BEGIN IMMEDIATE');
     } catch (err) {
       release();
       throw classifySqlError(err, 'sqlite', this.#context);
     }
-    const tx = new SqliteTransaction(runner, this.#context, (t) => {
+    const tx = new SqliteTransaction(thread, this.#context, (t) => {
       this.#transactions.delete(t);
       release();
     });
@@ -191,17 +174,17 @@ export class SqliteConnection implements ManagedSqlConnection {
     await this.#transactions.rollbackAll();
     const release = await this.#lock.acquire();
     try {
-      this.#runner?.db.close();
-      this.#runner = undefined;
+      await this.#thread?.close();
+      this.#thread = undefined;
     } finally {
       release();
     }
   }
 
-  async #locked<T>(fn: (runner: Runner) => T): Promise<T> {
+  async #locked<T>(fn: (thread: SqliteThread) => Promise<T>): Promise<T> {
     const release = await this.#lock.acquire();
     try {
-      return fn(this.#open());
+      return await fn(await this.#open());
     } catch (err) {
       throw classifySqlError(err, 'sqlite', this.#context);
     } finally {
@@ -209,33 +192,26 @@ export class SqliteConnection implements ManagedSqlConnection {
     }
   }
 
-  /** Opens the file on first use, so that a failure to open is classified like any other. */
-  #open(): Runner {
+  /** Starts the thread and opens the file on first use, so that a failure to open is classified like any other. */
+  async #open(): Promise<SqliteThread> {
     if (this.#closed) throw closedError(this.#context);
-    if (this.#runner !== undefined) return this.#runner;
+    const current = this.#thread;
+    if (current?.usable === true) return current;
+    // One statement at a time per connection, even an abandoned one: a
+    // second handle beside it would only queue behind its locks.
+    if (current !== undefined && !current.exited) {
+      throw sqlError(
+        SqlErrorCode.Unavailable,
+        'an earlier statement that timed out is still running in SQLite, which cannot interrupt it; try again later',
+        this.#context,
+      );
+    }
+    this.#thread = undefined;
     const file = this.#config.file;
     if (file === undefined || file === '') {
       throw sqlError(SqlErrorCode.Error, 'no database file configured', this.#context);
     }
-    let db: Database.Database;
-    try {
-      db = new Database(file, { timeout: this.#config.timeoutMs });
-    } catch (err) {
-      // A file that cannot be opened (its directory missing: an unmounted
-      // volume, a network share that is down) is this driver's connection failure.
-      throw sqlError(SqlErrorCode.Connection, `cannot open ${file}: ${describeError(err)}`, this.#context, { cause: err });
-    }
-    try {
-      db.pragma('journal_mode = WAL');
-      // Enforce foreign keys as the other drivers do (SQLite defaults to off per connection).
-      db.pragma('foreign_keys = ON');
-      // 64-bit integers come back exact, then as number-or-string (values.ts).
-      db.defaultSafeIntegers(true);
-    } catch (err) {
-      db.close();
-      throw err;
-    }
-    this.#runner = new Runner(db);
-    return this.#runner;
+    this.#thread = await SqliteThread.open(file, this.#config.timeoutMs, this.#context);
+    return this.#thread;
   }
 }

@@ -1,7 +1,7 @@
 // Real SQLite files in a temporary directory.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { tempDir } from '../../support/index.js';
 import { SqlConnections, SqlErrorCode, executeCachedWrite, type SqlConnection } from '../../../src/integrations/sql/index.js';
 import { rejection, sqliteConfig } from './support.js';
@@ -104,6 +104,7 @@ describe('sqlite: classification', () => {
     ['unique violation', 'INSERT INTO items (name) VALUES (?)', ['bolt'], SqlErrorCode.Constraint],
     ['not-null violation', 'INSERT INTO items (qty) VALUES (1)', undefined, SqlErrorCode.Constraint],
     ['wrong parameter count', 'SELECT ? + ?', [1], SqlErrorCode.InvalidParameters],
+    ['unbindable value', 'SELECT ?', [() => 1], SqlErrorCode.InvalidParameters],
   ];
   for (const [what, sql, params, code] of cases) {
     it(`${what} → permanent ${code}`, async () => {
@@ -141,6 +142,15 @@ describe('sqlite: classification', () => {
     await c.close();
   });
 
+  it('close() rolls back an open transaction', async () => {
+    const c = new SqlConnections({ x: sqliteConfig(file, { name: 'x' }) });
+    const tx = await c.get('x').begin();
+    await tx.execute('INSERT INTO items (name) VALUES (?)', ['open-at-close']);
+    await c.close();
+    expect((await conn.query('SELECT 1 FROM items WHERE name = ?', ['open-at-close'])).rowCount).toBe(0);
+    expect((await rejection(tx.commit())).code).toBe(SqlErrorCode.TransactionFinished);
+  });
+
   it('calls after close fail transient', async () => {
     const c = new SqlConnections({ x: sqliteConfig(join(tmp.dir, 'closed.db'), { name: 'x' }) });
     const x = c.get('x');
@@ -158,5 +168,94 @@ describe('sqlite: executeCachedWrite', () => {
     expect((await executeCachedWrite(conn, sql, { value: 2 }, id)).rowsAffected).toBe(1);
     expect((await executeCachedWrite(conn, sql, { value: 2 }, id)).rowsAffected).toBe(0);
     expect((await conn.query('SELECT * FROM readings')).rows).toEqual([{ op_id: id, value: 2 }]);
+  });
+});
+
+// A recursive count that keeps SQLite busy for about `ms` on this machine
+// (calibrated, so that the tests below hold on faster and slower machines).
+async function slowCount(ms: number): Promise<{ sql: string; n: number }> {
+  const cte = (n: number) => `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${n}) SELECT count(*) AS n FROM c`;
+  const probe = 300_000;
+  const started = performance.now();
+  await conn.query(cte(probe));
+  const n = Math.ceil((probe * ms) / Math.max(performance.now() - started, 1));
+  return { sql: cte(n), n };
+}
+
+describe('sqlite: statements run in a worker thread', () => {
+  it('a slow statement stalls neither the event loop nor another connection', async () => {
+    const c = new SqlConnections({ slow: sqliteConfig(file, { name: 'slow' }), quick: sqliteConfig(file, { name: 'quick' }) });
+    try {
+      const slow = c.get('slow');
+      const quick = c.get('quick');
+      await Promise.all([slow.query('SELECT 1'), quick.query('SELECT 1')]); // both threads started
+      const { sql, n } = await slowCount(1_000);
+
+      let ticks = 0;
+      let last = performance.now();
+      let maxGap = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        maxGap = Math.max(maxGap, now - last);
+        last = now;
+        ticks += 1;
+      }, 10);
+      const order: string[] = [];
+      const started = performance.now();
+      try {
+        const slowDone = slow.query(sql).then((r) => {
+          order.push('slow');
+          return r;
+        });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const counted = await quick.query('SELECT COUNT(*) AS n FROM items');
+        order.push('quick');
+        expect(counted.rowCount).toBe(1);
+        expect((await slowDone).rows).toEqual([{ n }]);
+      } finally {
+        clearInterval(timer);
+      }
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeGreaterThan(300);
+      expect(order).toEqual(['quick', 'slow']);
+      // In the main thread, the statement would have been one gap of ~1 s and no ticks.
+      expect(ticks).toBeGreaterThanOrEqual(Math.min(20, elapsed / 40));
+      expect(maxGap).toBeLessThan(250);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('a statement past timeoutMs + grace is transient SQL_TIMEOUT and takes its transaction with it', async () => {
+    const timeoutFile = join(tmp.dir, 'timeout.db');
+    const c = new SqlConnections({ t: sqliteConfig(timeoutFile, { name: 't', timeoutMs: 50 }) });
+    try {
+      const t = c.get('t');
+      await t.execute('CREATE TABLE marks (name TEXT)');
+      const { sql } = await slowCount(3_000); // well past the deadline of 50 ms + 1 s grace
+      const tx = await t.begin();
+      await tx.execute('INSERT INTO marks VALUES (?)', ['in-timed-out-tx']);
+      const started = performance.now();
+      const err = await rejection(tx.query(sql));
+      expect(err.code).toBe(SqlErrorCode.Timeout);
+      expect(err.transient).toBe(true);
+      expect(performance.now() - started).toBeLessThan(2_500);
+      // The transaction went with the abandoned thread; the lock is released.
+      expect((await rejection(tx.execute('SELECT 1'))).code).toBe(SqlErrorCode.TransactionAborted);
+      expect((await rejection(tx.commit())).code).toBe(SqlErrorCode.TransactionAborted);
+      // SQLite cannot be interrupted: until the statement returns, the
+      // connection refuses instead of opening a second handle beside it.
+      const refused = await rejection(t.query('SELECT 1'));
+      expect(refused.code).toBe(SqlErrorCode.Unavailable);
+      expect(refused.transient).toBe(true);
+      // Then a fresh thread opens; nothing of the transaction was committed.
+      await vi.waitFor(async () => expect((await t.query('SELECT COUNT(*) AS n FROM marks')).rows).toEqual([{ n: 0 }]), {
+        timeout: 20_000,
+        interval: 100,
+      });
+      await t.execute('INSERT INTO marks VALUES (?)', ['after']);
+    } finally {
+      await c.close();
+    }
   });
 });
