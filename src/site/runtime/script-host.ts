@@ -97,7 +97,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
         }
         throw err;
       } finally {
-        recordApiCall(services, run, `${name}.${method}`, error, status, performance.now() - started);
+        await recordApiCall(services, run, `${name}.${method}`, error, status, performance.now() - started);
       }
     },
     'ExternalSystem.CachedCall': async (name, method, params) => {
@@ -191,15 +191,19 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
   };
 }
 
-/** A synchronous call is audited as `ApiCall` (DESIGN §3.1); audit never breaks the call. */
-function recordApiCall(
+/**
+ * A synchronous call is audited as `ApiCall` (DESIGN §3.1). The script goes on
+ * once the event is committed; a failure to record it is counted and logged,
+ * never thrown (audit never breaks work).
+ */
+async function recordApiCall(
   services: HostServices,
   run: RunContext,
   target: string,
   error: DeliveryError | undefined,
   httpStatus: number | null,
   durationMs: number,
-): void {
+): Promise<void> {
   const store = services.store;
   const event = {
     eventId: uuidv7(),
@@ -216,7 +220,7 @@ function recordApiCall(
     durationMs,
     operation: null,
   };
-  store.committer
+  await store.committer
     .run(() => store.outbox.append(event))
     .catch((err: unknown) => {
       store.counters.auditWriteFailures++;
