@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** A TrackedOperationId: a UUIDv7 string in canonical lower-case form (DESIGN §4). */
 export type TrackedOperationId = string & { readonly __brand: 'TrackedOperationId' };
@@ -7,6 +7,22 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 let lastMs = 0;
 let seq = 0;
+
+// Randomness is drawn in bulk: one randomFillSync per 256 ids instead of a
+// system call per id (it was ~9% of the CPU of a store transition).
+const POOL_SIZE = 16 * 256;
+const pool = Buffer.alloc(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+function random16(): Buffer {
+  if (poolOffset === POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const bytes = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
+  poolOffset += 16;
+  return bytes;
+}
 
 /**
  * UUIDv7 (RFC 9562): 48-bit unix-ms timestamp, then a 12-bit counter in
@@ -24,7 +40,7 @@ export function uuidv7(now: number = Date.now()): string {
       seq = 0;
     }
   }
-  const bytes = randomBytes(16);
+  const bytes = random16();
   const ms = lastMs;
   bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
   bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
