@@ -74,6 +74,12 @@ const BENCHES: Record<string, Bench> = {
     about: 'durable cached calls/s while the target refuses connections (target >= 10,000/s)',
     inDefault: true,
   },
+  script: {
+    file: 'cases/script.js',
+    args: [],
+    about: 'durable cached calls/s made through a script (64 CachedCalls per run) while the target refuses connections',
+    inDefault: true,
+  },
   'deliver-http': {
     file: 'cases/deliver-http.js',
     args: [],
