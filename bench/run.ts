@@ -80,6 +80,12 @@ const BENCHES: Record<string, Bench> = {
     about: 'durable cached calls/s made through a script (64 CachedCalls per run) while the target refuses connections',
     inDefault: true,
   },
+  'script-runs': {
+    file: 'cases/script-runs.js',
+    args: [],
+    about: 'runs/s of a trivial script in the sandbox: back to back, 4 in flight, and latency of a sparse run',
+    inDefault: true,
+  },
   'deliver-http': {
     file: 'cases/deliver-http.js',
     args: [],

@@ -136,34 +136,3 @@ describe('disposal', () => {
     expect(after.code).toBe('SCRIPT_SANDBOX_DISPOSED');
   });
 });
-
-describe('overhead', () => {
-  it('runs a trivial script many times per second', async () => {
-    const trivial = () => run('return 1;');
-    for (let i = 0; i < 100; i++) await trivial();
-    const n = 1_000;
-    const started = performance.now();
-    for (let i = 0; i < n; i++) await trivial();
-    const sequentialPerSecond = n / ((performance.now() - started) / 1000);
-
-    const concurrentStarted = performance.now();
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let i = 0; i < n / 4; i++) await trivial();
-    }));
-    const concurrentPerSecond = n / ((performance.now() - concurrentStarted) / 1000);
-
-    // Latency of a run that finds a spare context ready (triggers are sparse).
-    let latency = 0;
-    for (let i = 0; i < 50; i++) {
-      await delay(2);
-      const t = performance.now();
-      await trivial();
-      latency += performance.now() - t;
-    }
-    console.log(
-      `trivial script: ${sequentialPerSecond.toFixed(0)} runs/s sequential, ` +
-        `${concurrentPerSecond.toFixed(0)} runs/s with 4 in flight, ${((latency / 50) * 1000).toFixed(0)} µs per sparse run`,
-    );
-    expect(sequentialPerSecond).toBeGreaterThan(100);
-  });
-});
