@@ -4,7 +4,7 @@ import importPlugin from 'eslint-plugin-import';
 import { resolve } from 'node:path';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '**/data/**', 'bench/.work/**', 'bin/**', 'examples/*/scripts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '**/data/**', 'bench/.work/**', 'bin/**', 'examples/*/scripts/**', 'src/transport/generated/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

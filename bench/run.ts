@@ -112,6 +112,30 @@ const BENCHES: Record<string, Bench> = {
     inDefault: false,
     prepare: backlogOnce(1_000_000),
   },
+  'ingest-sqlite': {
+    file: 'cases/ingest.js',
+    args: ['--engine', 'sqlite'],
+    about: 'central telemetry ingest into SQLite, batches of 500, then the same again as duplicates (target >= 50,000 events/s)',
+    inDefault: true,
+  },
+  'ingest-postgres': {
+    file: 'cases/ingest.js',
+    args: ['--engine', 'postgres'],
+    about: 'central telemetry ingest into PostgreSQL, batches of 500, then the same again as duplicates (target >= 20,000 events/s)',
+    inDefault: true,
+  },
+  'lag-sqlite': {
+    file: 'cases/lag.js',
+    args: ['--engine', 'sqlite'],
+    about: 'site-to-central lag (event at the site -> committed at central) at a steady 2,000 operations/s, SQLite central',
+    inDefault: true,
+  },
+  'lag-postgres': {
+    file: 'cases/lag.js',
+    args: ['--engine', 'postgres'],
+    about: 'site-to-central lag at a steady 2,000 operations/s, PostgreSQL central',
+    inDefault: true,
+  },
   status: {
     file: 'cases/status.js',
     args: [],

@@ -11,12 +11,12 @@ import { erpSystem, openSite, orderRequest } from '../lib/site.js';
 import { summarize } from '../lib/stats.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ sync: 'FULL', callers: 256, concurrency: 64, duration: 10, warmup: 2 });
+const opt = flags({ sync: 'FULL', callers: 256, concurrency: 64, duration: 10, warmup: 2, gateway: 'thread' });
 
 const tmp = scratchDir();
 const sink = await startSink();
 const system = erpSystem(sink.url, opt.concurrency, 1000);
-const site = openSite({ dir: tmp.dir, sync: syncMode(opt.sync), system });
+const site = openSite({ dir: tmp.dir, sync: syncMode(opt.sync), system, gateway: opt.gateway });
 
 const started = performance.now();
 const run = await closedLoop({
@@ -44,6 +44,7 @@ report({
     p99Ms: lat.p99Ms,
     cpuCores: run.cpuCores,
     cpuUsPerOp: (run.cpuCores * 1e6) / run.perSecond,
+    loopBusy: run.loopBusy,
     jobsPerCommit: jobs / commits,
     commitsPerSecond: commits / elapsed,
   },

@@ -14,7 +14,7 @@ import { startSink } from '../lib/sink.js';
 import { erpSystem, openSite } from '../lib/site.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ backlog: 100_000, sync: 'FULL', concurrency: 64, template: '', outbox: true, traceMemory: false });
+const opt = flags({ backlog: 100_000, sync: 'FULL', concurrency: 64, template: '', outbox: true, traceMemory: false, gateway: 'thread' });
 
 const tmp = scratchDir();
 if (opt.template) {
@@ -28,7 +28,7 @@ if (opt.template) {
 
 const sink = await startSink();
 const system = erpSystem(sink.url, opt.concurrency, 30_000);
-const site = openSite({ dir: tmp.dir, sync: syncMode(opt.sync), system, start: false });
+const site = openSite({ dir: tmp.dir, sync: syncMode(opt.sync), system, start: false, gateway: opt.gateway });
 const backlog = site.store.buffer.counts().total;
 if (backlog !== opt.backlog) throw new Error(`backlog holds ${backlog} rows, expected ${opt.backlog}`);
 

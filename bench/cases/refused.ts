@@ -11,7 +11,7 @@ import { closedPort, erpSystem, instantTransient, openSite, orderRequest } from 
 import { summarize } from '../lib/stats.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ sync: 'FULL', callers: 1024, concurrency: 64, duration: 10, warmup: 2, handler: 'http' });
+const opt = flags({ sync: 'FULL', callers: 1024, concurrency: 64, duration: 10, warmup: 2, handler: 'http', gateway: 'thread' });
 if (opt.handler !== 'http' && opt.handler !== 'instant') throw new Error('--handler is http or instant');
 
 const tmp = scratchDir();
@@ -22,6 +22,7 @@ const site = openSite({
   dir: tmp.dir,
   sync: syncMode(opt.sync),
   system,
+  gateway: opt.gateway,
   ...(opt.handler === 'instant' ? { handler: instantTransient } : {}),
 });
 

@@ -1,3 +1,4 @@
+import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Samples } from './stats.js';
 
 export interface ClosedLoopOptions {
@@ -22,6 +23,8 @@ export interface ClosedLoopResult {
   readonly latencies: Float64Array;
   /** CPU time of this process during the window, as a share of one core. */
   readonly cpuCores: number;
+  /** Share of the window the event loop was busy (not waiting for I/O or timers). */
+  readonly loopBusy: number;
 }
 
 /**
@@ -42,8 +45,16 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
   let seq = 0;
   let cpuStart: NodeJS.CpuUsage | undefined;
   let cpuEnd: NodeJS.CpuUsage | undefined;
-  const cpuAtStart = setTimeout(() => (cpuStart = process.cpuUsage()), o.warmupMs);
-  const cpuAtEnd = setTimeout(() => (cpuEnd = process.cpuUsage(cpuStart)), o.warmupMs + o.durationMs);
+  let eluStart: EventLoopUtilization | undefined;
+  let eluEnd: EventLoopUtilization | undefined;
+  const cpuAtStart = setTimeout(() => {
+    cpuStart = process.cpuUsage();
+    eluStart = performance.eventLoopUtilization();
+  }, o.warmupMs);
+  const cpuAtEnd = setTimeout(() => {
+    cpuEnd = process.cpuUsage(cpuStart);
+    eluEnd = performance.eventLoopUtilization(eluStart);
+  }, o.warmupMs + o.durationMs);
 
   const caller = async (): Promise<void> => {
     while (performance.now() < windowEnd) {
@@ -78,5 +89,6 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
     perSecond: completed / (o.durationMs / 1000),
     latencies: latencies.values(),
     cpuCores: (cpu.user + cpu.system) / 1000 / o.durationMs,
+    loopBusy: (eluEnd ?? performance.eventLoopUtilization(eluStart)).utilization,
   };
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Channel, DeliveryError } from '../../src/commons/index.js';
 import type { ExternalSystemConfig } from '../../src/config/index.js';
-import { HttpGateway } from '../../src/integrations/index.js';
+import { HttpGateway, ThreadedHttpGateway, type HttpCaller } from '../../src/integrations/index.js';
 import {
   type DeliveryHandler,
   SiteStore,
@@ -75,18 +75,21 @@ export interface SiteOptions {
   readonly handler?: DeliveryHandler;
   readonly maxInFlight?: number;
   readonly start?: boolean;
+  /** 'thread' (the site node's choice, default): the gateway in a worker thread; 'inline': in the event loop. */
+  readonly gateway?: string;
 }
 
 export interface Site {
   readonly store: SiteStore;
   readonly engine: StoreAndForwardEngine;
-  readonly gateway: HttpGateway;
+  readonly gateway: HttpCaller;
   close(): Promise<void>;
 }
 
 export function openSite(o: SiteOptions): Site {
   const store = new SiteStore(join(o.dir, 'site.db'), 'bench-site', { synchronous: o.sync });
-  const gateway = new HttpGateway();
+  if (o.gateway !== undefined && o.gateway !== 'thread' && o.gateway !== 'inline') throw new Error('--gateway is thread or inline');
+  const gateway: HttpCaller = o.gateway === 'inline' ? new HttpGateway() : new ThreadedHttpGateway();
   const handler = o.handler ?? apiOutboundHandler(gateway, () => ({ [SYSTEM]: o.system }));
   const engine = new StoreAndForwardEngine({
     store,

@@ -1,10 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { ScadaLinkError } from '../commons/index.js';
 import { parseDuration } from '../config/index.js';
 import { SITE_DB_FILE, SiteStore, type EventCategory, type EventLevel, type SynchronousMode, startSiteNode } from '../site/index.js';
+import { parsePort, stopOnSignals } from './process.js';
 
 /** Opens an existing site store; a wrong --data must not silently create an empty one. */
 function openStore(dataDir: string): SiteStore {
@@ -13,14 +14,6 @@ function openStore(dataDir: string): SiteStore {
     throw new ScadaLinkError('NO_SITE_STORE', `no site store at ${file}: --data must be the data directory of a site`);
   }
   return new SiteStore(file, 'cli');
-}
-
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ScadaLinkError('INVALID_ARGUMENT', `--port takes a port number from 0 to 65535, not ${text}`);
-  }
-  return port;
 }
 
 function parseDeadline(text: string): number {
@@ -80,8 +73,20 @@ export function registerSiteCommands(program: Command): void {
     .option('--port <port>', 'port of the HTTP endpoints (0 picks one)', '8081')
     .option('--synchronous <mode>', 'SQLite synchronous mode: FULL (default), NORMAL', 'FULL')
     .option('--shutdown-deadline <duration>', 'how long SIGTERM waits for in-flight work', '10s')
-    .action(async (opts: { project: string; data: string; site?: string; host: string; port: string; synchronous: string; shutdownDeadline: string }) => {
+    .option('--central <host:port>', "central's site-link address; the site's secret comes from SCADALINK_SITE_SECRET")
+    .option('--central-ca <file>', "dial central over TLS, trusting this CA or self-signed certificate (PEM)")
+    .option('--central-tls', 'dial central over TLS, trusting the system CAs')
+    .action(async (opts: { project: string; data: string; site?: string; host: string; port: string; synchronous: string; shutdownDeadline: string; central?: string; centralCa?: string; centralTls?: boolean }) => {
       const synchronous = opts.synchronous.toUpperCase();
+      let central: { address: string; secret: string; tls?: { ca?: Buffer } } | undefined;
+      if (opts.central !== undefined) {
+        const secret = process.env.SCADALINK_SITE_SECRET;
+        if (!secret) {
+          throw new ScadaLinkError('NO_SITE_SECRET', '--central needs the site secret in SCADALINK_SITE_SECRET (from `scadalink central site add`)');
+        }
+        const tls = opts.centralCa !== undefined ? { ca: readFileSync(opts.centralCa) } : opts.centralTls ? {} : undefined;
+        central = { address: opts.central, secret, tls };
+      }
       if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
         throw new ScadaLinkError('INVALID_ARGUMENT', `--synchronous takes FULL or NORMAL, not ${opts.synchronous}`);
       }
@@ -90,23 +95,13 @@ export function registerSiteCommands(program: Command): void {
         dataDir: opts.data,
         site: opts.site,
         host: opts.host,
-        port: parsePort(opts.port),
+        port: parsePort('--port', opts.port),
         synchronous: synchronous as SynchronousMode,
         shutdownDeadlineMs: parseDeadline(opts.shutdownDeadline),
         adminToken: process.env.SCADALINK_ADMIN_TOKEN || undefined,
+        central,
       });
-      const shutdown = (signal: string): void => {
-        process.stderr.write(`${signal}: stopping site\n`);
-        node.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            process.stderr.write(`stop failed: ${String(err)}\n`);
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
+      stopOnSignals('site', () => node.stop());
     });
 
   const parked = site.command('parked').description('list, retry or discard parked operations');

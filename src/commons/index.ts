@@ -28,3 +28,5 @@ export {
 export { type Clock, systemClock, isoNow } from './clock.js';
 export { type Actor, type OperationSnapshot, type AuditEvent } from './telemetry.js';
 export { packageRoot } from './paths.js';
+export { type Migration, readMigrations, migrate as migrateSqlite, schemaTooNew } from './migrations.js';
+export { hashSecret, verifySecret } from './secrets.js';

@@ -1,12 +1,13 @@
 // `${ENV_VAR}` substitution over the parsed YAML tree (DESIGN §8: secrets are
 // referenced, never stored in the file). It runs before validation so every
-// string field may use it; `$${NAME}` escapes to a literal `${NAME}`.
+// string field may use it; `${NAME:-default}` gives a default for an unset
+// variable, and `$${NAME}` escapes to a literal `${NAME}`.
 
 import type { Issue } from './issues.js';
 import { formatPath } from './issues.js';
 
 const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const NAME = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
 
 export interface Substituted {
   readonly value: unknown;
@@ -32,14 +33,17 @@ export function substituteEnv(tree: unknown, env: NodeJS.ProcessEnv): Substitute
 
   const substitute = (text: string, path: readonly (string | number)[]): string => {
     let used = false;
-    const result = text.replace(REFERENCE, (whole, escape: string, name: string) => {
+    const result = text.replace(REFERENCE, (whole, escape: string, inner: string) => {
       if (escape) return whole.slice(1);
       const where = formatPath(path);
-      if (!NAME.test(name)) {
-        issues.push({ path: where, message: `invalid environment variable reference \${${name}}` });
+      const parsed = NAME.exec(inner);
+      if (parsed === null) {
+        issues.push({ path: where, message: `invalid environment variable reference \${${inner}}` });
         return whole;
       }
+      const [, name, fallback] = parsed as unknown as [string, string, string | undefined];
       const value = env[name];
+      if (value === undefined && fallback !== undefined) return fallback;
       if (value === undefined) {
         issues.push({ path: where, message: `environment variable ${name} is not set` });
         return whole;

@@ -1,5 +1,7 @@
 export {
   HttpGateway,
+  ThreadedHttpGateway,
+  type HttpCaller,
   type HttpGatewayOptions,
   type HttpCallOptions,
   type HttpCallResult,

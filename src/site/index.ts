@@ -15,3 +15,11 @@ export {
 } from './engine/engine.js';
 export { SiteRuntime, type SiteRuntimeOptions, type ScriptStats } from './runtime/site-runtime.js';
 export { startSiteNode, packageVersion, type SiteNode, type SiteNodeOptions } from './node/site-node.js';
+export {
+  TelemetryForwarder,
+  type TelemetrySink,
+  type TelemetryAck,
+  type ForwarderOptions,
+  type ForwarderStats,
+} from './telemetry/forwarder.js';
+export { siteCommandHandler, type CommandHandler, MAX_PULL_PAGE } from './link/commands.js';

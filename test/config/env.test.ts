@@ -25,6 +25,17 @@ databases:
     expect(p.databases.H).toMatchObject({ port: 6543, timeoutMs: 2_000 });
   });
 
+  it('uses the default of ${NAME:-default} only when the variable is unset', () => {
+    const yaml = `
+externalSystems:
+  ERP: { baseUrl: "\${ERP_URL:-http://127.0.0.1:9090/api}" }
+`;
+    expect(loadProject(writeProject(yaml), {}).externalSystems.ERP!.baseUrl).toBe('http://127.0.0.1:9090/api');
+    expect(loadProject(writeProject(yaml), { ERP_URL: 'http://erp.plant:80/x' }).externalSystems.ERP!.baseUrl).toBe('http://erp.plant:80/x');
+    // An empty variable is set: its value is used, and here refused as a URL.
+    expect(issuesOf(() => loadProject(writeProject(yaml), { ERP_URL: '' }))).toContain('externalSystems.ERP.baseUrl: must not be empty');
+  });
+
   it('names the variable and the path when it is not set, and reports all of them', () => {
     expect(issuesOf(() => loadProject(writeProject(ERP), {}))).toEqual([
       'externalSystems.ERP.baseUrl: environment variable ERP_HOST is not set',

@@ -1,30 +1,15 @@
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Channel, OperationFailedError, type AuditEvent } from '../../src/commons/index.js';
 import type { ExternalSystemConfig } from '../../src/config/index.js';
 import { HttpGateway } from '../../src/integrations/index.js';
-import { SiteStore, StoreAndForwardEngine } from '../../src/site/index.js';
-import { apiOutboundHandler } from '../../src/site/runtime/api-handler.js';
+import type { SiteStore, StoreAndForwardEngine } from '../../src/site/index.js';
 import { ScriptedServer } from '../support/http.js';
 import { tempDir } from '../support/index.js';
+import { erpSystem, openEngine, orderRequest } from '../support/erp.js';
 
-const logger = pino({ level: 'silent' });
-
-function erp(baseUrl: string, overrides: Partial<ExternalSystemConfig> = {}): ExternalSystemConfig {
-  return {
-    name: 'ERP',
-    baseUrl,
-    auth: { type: 'apiKey', header: 'X-API-Key', key: 'secret' },
-    timeoutMs: 2000,
-    retry: { maxRetries: 3, retryIntervalMs: 20 },
-    maxConcurrency: 4,
-    methods: {
-      postOrder: { name: 'postOrder', verb: 'POST', path: '/orders', parameters: [{ name: 'orderId', type: 'string', required: true }] },
-    },
-    ...overrides,
-  };
-}
+/** The ERP fixture with an API key, so every request carries one. */
+const erp = (baseUrl: string, overrides: Partial<ExternalSystemConfig> = {}): ExternalSystemConfig =>
+  erpSystem(baseUrl, { auth: { type: 'apiKey', header: 'X-API-Key', key: 'secret' }, ...overrides });
 
 describe('store-and-forward engine against a real HTTP server', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -35,28 +20,10 @@ describe('store-and-forward engine against a real HTTP server', () => {
   let system: ExternalSystemConfig;
 
   function open(): void {
-    store = new SiteStore(join(tmp.dir, 'site.db'), 'site-a');
-    engine = new StoreAndForwardEngine({
-      store,
-      logger,
-      handlers: { ApiOutbound: apiOutboundHandler(gateway, () => ({ ERP: system })) },
-      concurrencyOf: () => system.maxConcurrency,
-      pollIntervalMs: 50,
-    });
-    engine.start();
+    ({ store, engine } = openEngine(tmp.dir, 'site-a', gateway, () => system));
   }
 
-  const submit = (orderId: string) =>
-    engine.submit({
-      channel: Channel.ApiOutbound,
-      target: 'ERP',
-      targetSummary: 'ERP.postOrder',
-      request: { system: 'ERP', method: 'postOrder', params: { orderId } },
-      maxRetries: system.retry.maxRetries,
-      retryIntervalMs: system.retry.retryIntervalMs,
-      sourceInstanceId: 'Pump1',
-      sourceScript: 'report',
-    });
+  const submit = (orderId: string) => engine.submit({ ...orderRequest(system, orderId), sourceScript: 'report' });
 
   const audit = (id: string): string[] => store.outbox.forOperation(id).map((e: AuditEvent) => `${e.kind}/${e.status}`);
 

@@ -18,11 +18,13 @@ export class SiteProcess {
   /** The last lines the process printed (JSON log lines and stderr). */
   readonly lines: string[] = [];
   url = '';
+  /** A central's site-link port (0 for a site). */
+  grpcPort = 0;
   private exit: Exit | undefined;
   private readonly watchers: { text: string; resolve: (line: string) => void }[] = [];
 
-  private constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['--no-node-snapshot', BIN, 'site', ...args], {
+  private constructor(command: string, args: readonly string[], env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, ['--no-node-snapshot', BIN, command, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
@@ -46,13 +48,34 @@ export class SiteProcess {
    * Starts a site and resolves once it logged that it listens, which it does
    * right after it turned ready.
    */
-  static async start(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<SiteProcess> {
-    const site = new SiteProcess(args, env);
-    const listening = site.line('"site node listening"');
+  static start(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<SiteProcess> {
+    return SiteProcess.command('site', args, env);
+  }
+
+  /** `scadalink central …`, resolved once it logged `central node listening`. */
+  static central(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<SiteProcess> {
+    return SiteProcess.command('central', args, env);
+  }
+
+  /** `scadalink dev …`, resolved once it logged `dev ready` (its `url` is the site's; see the line for the rest). */
+  static dev(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<SiteProcess> {
+    return SiteProcess.command('dev', args, env, '"dev ready"');
+  }
+
+  private static async command(
+    command: 'site' | 'central' | 'dev',
+    args: readonly string[],
+    env: NodeJS.ProcessEnv,
+    readyText = `"${command} node listening"`,
+  ): Promise<SiteProcess> {
+    const site = new SiteProcess(command, args, env);
+    const listening = site.line(readyText);
     const died = site.exited.then((e) => {
       throw new Error(`site exited before listening (code ${e.code}, signal ${e.signal})\n${site.output}`);
     });
-    site.url = (JSON.parse(await Promise.race([listening, died])) as { url: string }).url;
+    const ready = JSON.parse(await Promise.race([listening, died])) as { url?: string; site?: string; grpcPort?: number };
+    site.url = ready.url ?? ready.site ?? '';
+    site.grpcPort = ready.grpcPort ?? 0;
     return site;
   }
 

@@ -15,6 +15,8 @@ export const HttpErrorCode = {
   Aborted: 'HTTP_ABORTED',
   /** The gateway was closed before the call. Transient: retry after restart. */
   GatewayClosed: 'HTTP_GATEWAY_CLOSED',
+  /** The gateway's worker thread ended with the call in flight. Transient: the next call starts a new one. */
+  ThreadFailed: 'HTTP_THREAD_FAILED',
   /** The request could not be built (bad header value, bad URL). Permanent. */
   RequestInvalid: 'HTTP_REQUEST_INVALID',
   UnknownMethod: 'UNKNOWN_METHOD',

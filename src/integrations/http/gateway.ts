@@ -26,6 +26,17 @@ export interface HttpCallResult {
   readonly body: unknown;
 }
 
+/** What the site needs of an HTTP gateway: HttpGateway in this thread, ThreadedHttpGateway in a worker. */
+export interface HttpCaller {
+  call(
+    system: ExternalSystemConfig,
+    methodName: string,
+    params: Readonly<Record<string, unknown>>,
+    opts?: HttpCallOptions,
+  ): Promise<HttpCallResult>;
+  close(): Promise<void>;
+}
+
 const DEFAULT_CONNECTIONS_PER_ORIGIN = 64;
 const ACCEPT = 'application/json, */*;q=0.8';
 const EMPTY_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -49,7 +60,7 @@ interface CompiledSystem {
   readonly redact: (text: string) => string;
 }
 
-export class HttpGateway {
+export class HttpGateway implements HttpCaller {
   readonly #connections: number;
   readonly #pools = new Map<string, Pool>();
   // Configuration objects are readonly and replaced on redeploy, so caching by identity is safe.

@@ -101,6 +101,23 @@ export function siteMetrics(site: SiteRuntime): Registry {
       this.set(store.outbox.depth().count);
     },
   });
+  new Gauge({
+    name: 'scadalink_audit_outbox_oldest_age_seconds',
+    help: 'Age of the oldest audit event not yet acknowledged by central (0 when none).',
+    registers: [registry],
+    collect() {
+      const oldest = store.outbox.depth().oldestUtc;
+      this.set(oldest === null ? 0 : Math.max(0, (Date.now() - Date.parse(oldest)) / 1000));
+    },
+  });
+  new Gauge({
+    name: 'scadalink_audit_rejected',
+    help: 'Audit events central refused for good, kept in audit_rejected and never resent.',
+    registers: [registry],
+    collect() {
+      this.set(store.outbox.rejectedCount());
+    },
+  });
   new Counter({
     name: 'scadalink_audit_write_failures_total',
     help: 'Audit events that could not be written (the work went on).',

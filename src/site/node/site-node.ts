@@ -7,6 +7,9 @@ import { packageRoot } from '../../commons/index.js';
 import { loadProject } from '../../config/index.js';
 import type { SynchronousMode } from '../store/database.js';
 import { SiteRuntime } from '../runtime/site-runtime.js';
+import { SiteLinkClient } from '../../transport/index.js';
+import { siteCommandHandler } from '../link/commands.js';
+import { TelemetryForwarder } from '../telemetry/forwarder.js';
 import { siteServer } from './server.js';
 
 export interface SiteNodeOptions {
@@ -24,6 +27,8 @@ export interface SiteNodeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Bearer token for the admin API (see server.ts); without one it is loopback-only. */
   readonly adminToken?: string;
+  /** Central to dial (docs/telemetry.md): its site-link address and this site's secret. */
+  readonly central?: { readonly address: string; readonly secret: string; readonly tls?: { readonly ca?: Buffer } };
 }
 
 export interface SiteNode {
@@ -61,6 +66,24 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
     throw err;
   }
   runtime.start();
+  let link: SiteLinkClient | undefined;
+  let forwarder: TelemetryForwarder | undefined;
+  if (options.central) {
+    link = new SiteLinkClient({
+      address: options.central.address,
+      site: runtime.site,
+      secret: options.central.secret,
+      node: runtime.nodeName,
+      version: packageVersion(),
+      tls: options.central.tls,
+      logger,
+      onCommand: siteCommandHandler(runtime.engine, runtime.store),
+    });
+    link.events.on('connected', () => logger.info({ central: options.central?.address }, 'central link open'));
+    forwarder = new TelemetryForwarder({ store: runtime.store, sink: link, logger });
+    link.start();
+    forwarder.start();
+  }
   ready = true;
   const address = server.server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
@@ -73,7 +96,9 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
     stop() {
       stopping ??= (async () => {
         ready = false;
+        await forwarder?.stop();
         await runtime.stop(options.shutdownDeadlineMs ?? 10_000);
+        await link?.stop();
         await server.close();
       })();
       return stopping;

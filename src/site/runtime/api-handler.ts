@@ -1,6 +1,6 @@
 import { DeliveryError } from '../../commons/index.js';
 import type { ExternalSystemConfig } from '../../config/index.js';
-import type { HttpGateway } from '../../integrations/index.js';
+import type { HttpCaller } from '../../integrations/index.js';
 import type { DeliveryHandler } from '../engine/engine.js';
 
 /** What a cached external call keeps in the buffer: no credentials, only names and values. */
@@ -17,7 +17,7 @@ export interface ApiRequest {
  * attempt time, so a corrected definition applies to buffered operations.
  */
 export function apiOutboundHandler(
-  gateway: HttpGateway,
+  gateway: HttpCaller,
   systems: () => Readonly<Record<string, ExternalSystemConfig>>,
 ): DeliveryHandler {
   return async (ctx) => {

@@ -9,7 +9,7 @@ import {
   uuidv7,
 } from '../../commons/index.js';
 import type { ProjectConfig } from '../../config/index.js';
-import type { HttpGateway, SqlConnection, SqlConnections, SqlTransaction } from '../../integrations/index.js';
+import type { HttpCaller, SqlConnection, SqlConnections, SqlTransaction } from '../../integrations/index.js';
 import { type JsonObject, type JsonValue, type ScriptHost, type TrackingStatus, defineScriptHost } from '../../scripts/index.js';
 import type { StoreAndForwardEngine } from '../engine/engine.js';
 import type { SiteStore } from '../store/site-store.js';
@@ -19,7 +19,7 @@ export interface HostServices {
   readonly config: () => ProjectConfig;
   readonly store: SiteStore;
   readonly engine: StoreAndForwardEngine;
-  readonly gateway: HttpGateway;
+  readonly gateway: HttpCaller;
   readonly sql: () => SqlConnections;
   readonly nodeName: string;
   getAttribute(instance: string, name: string): JsonValue;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Channel, type OperationSnapshot, OperationStatus, ScadaLinkError, describeError } from '../../commons/index.js';
 import type { InstanceConfig, ProjectConfig, ScriptConfig, SharedScriptConfig } from '../../config/index.js';
-import { HttpGateway, SqlConnections } from '../../integrations/index.js';
+import { ThreadedHttpGateway, SqlConnections } from '../../integrations/index.js';
 import { type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
 import { StoreAndForwardEngine } from '../engine/engine.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
@@ -50,7 +50,7 @@ export class SiteRuntime {
   readonly nodeName: string;
   readonly store: SiteStore;
   readonly engine: StoreAndForwardEngine;
-  readonly gateway = new HttpGateway();
+  readonly gateway = new ThreadedHttpGateway();
   readonly scriptStats: ScriptStats = { executions: 0, errors: 0, timeouts: 0 };
   private project: ProjectConfig;
   private sql: SqlConnections;

@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { packageRoot } from '../../commons/index.js';
-import { migrate, readMigrations } from './migrate.js';
+import { migrateSqlite, packageRoot, readMigrations } from '../../commons/index.js';
 
 export type SynchronousMode = 'FULL' | 'NORMAL' | 'OFF';
 
@@ -27,6 +26,6 @@ export function openSiteDatabase(file: string, options: OpenOptions = {}): Datab
   // Another process (the CLI) may hold the write lock for a moment.
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  migrate(db, readMigrations(siteMigrationsDir()));
+  migrateSqlite(db, readMigrations(siteMigrationsDir()));
   return db;
 }

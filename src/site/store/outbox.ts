@@ -1,6 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { AuditEvent } from '../../commons/index.js';
 
+export interface RejectedEntry {
+  readonly eventId: string;
+  readonly reason: string;
+}
+
 export interface OutboxEntry {
   readonly seq: number;
   readonly event: AuditEvent;
@@ -13,6 +18,9 @@ export class AuditOutbox {
   private readonly ackStmt: Database.Statement<[string]>;
   private readonly forOperationStmt: Database.Statement<[string], { Event: string }>;
   private readonly depthStmt: Database.Statement<[], { n: number; oldest: string | null }>;
+  private readonly rejectStmt: Database.Statement<[{ id: string; reason: string; now: string }]>;
+  private readonly rejectedCountStmt: Database.Statement<[], { n: number }>;
+  private readonly settleTx: Database.Transaction<(accepted: readonly string[], rejected: readonly RejectedEntry[], now: string) => void>;
 
   constructor(db: Database.Database) {
     this.insertStmt = db.prepare(`INSERT INTO audit_outbox (EventId, TrackedOperationId, Kind, Status, OccurredAtUtc, Event)
@@ -21,6 +29,30 @@ export class AuditOutbox {
     this.ackStmt = db.prepare('DELETE FROM audit_outbox WHERE EventId = ?');
     this.forOperationStmt = db.prepare('SELECT Event FROM audit_outbox WHERE TrackedOperationId = ? ORDER BY Seq');
     this.depthStmt = db.prepare('SELECT COUNT(*) AS n, MIN(OccurredAtUtc) AS oldest FROM audit_outbox');
+    // Moves the event (as it was queued) and central's reason, in one statement.
+    this.rejectStmt = db.prepare(`INSERT INTO audit_rejected (EventId, Event, Reason, RejectedAtUtc)
+      SELECT EventId, Event, @reason, @now FROM audit_outbox WHERE EventId = @id
+      ON CONFLICT (EventId) DO NOTHING`);
+    this.rejectedCountStmt = db.prepare('SELECT COUNT(*) AS n FROM audit_rejected');
+    this.settleTx = db.transaction((accepted: readonly string[], rejected: readonly RejectedEntry[], now: string) => {
+      for (const r of rejected) {
+        this.rejectStmt.run({ id: r.eventId, reason: r.reason, now });
+        this.ackStmt.run(r.eventId);
+      }
+      for (const id of accepted) this.ackStmt.run(id);
+    });
+  }
+
+  /**
+   * Central answered a batch: accepted events leave the outbox, rejected ones
+   * move to audit_rejected with the reason. One transaction, one fsync.
+   */
+  settle(accepted: readonly string[], rejected: readonly RejectedEntry[], now = new Date().toISOString()): void {
+    this.settleTx.immediate(accepted, rejected, now);
+  }
+
+  rejectedCount(): number {
+    return this.rejectedCountStmt.get()!.n;
   }
 
   append(event: AuditEvent): void {

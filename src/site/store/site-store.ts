@@ -103,7 +103,7 @@ export class SiteStore {
     });
   }
 
-  /** Emits `change` (an OperationSnapshot) for every tracking write, after it committed. */
+  /** Emits `change` (an OperationSnapshot) for every tracking write, after it committed, and `committed` once per commit. */
   readonly changes = new EventEmitter();
   private uncommitted: OperationSnapshot[] = [];
   private jobMark = 0;
@@ -121,6 +121,8 @@ export class SiteStore {
 
   private publish(): void {
     this.reportAuditFailures();
+    // Once per commit: the telemetry forwarder wakes on it (new audit events may be queued).
+    this.changes.emit('committed');
     const written = this.uncommitted;
     this.uncommitted = [];
     if (this.changes.listenerCount('change') === 0) return;

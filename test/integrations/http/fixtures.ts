@@ -1,6 +1,18 @@
 import { expect } from 'vitest';
 import { DeliveryError } from '../../../src/commons/index.js';
 import type { ExternalMethodConfig, ExternalSystemConfig } from '../../../src/config/index.js';
+import {
+  HttpGateway,
+  ThreadedHttpGateway,
+  type HttpCaller,
+  type HttpGatewayOptions,
+} from '../../../src/integrations/index.js';
+
+/** Each gateway implementation, for suites that must hold for both. */
+export const GATEWAYS: readonly (readonly [string, (o?: HttpGatewayOptions) => HttpCaller])[] = [
+  ['HttpGateway (event loop)', (o) => new HttpGateway(o)],
+  ['ThreadedHttpGateway (worker thread)', (o) => new ThreadedHttpGateway(o)],
+];
 
 type MethodInput = Omit<ExternalMethodConfig, 'name' | 'parameters'> & {
   parameters?: ExternalMethodConfig['parameters'];

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
-import { ScadaLinkError } from '../../commons/index.js';
+import { ScadaLinkError } from './errors.js';
 
 export interface Migration {
   readonly version: number;
@@ -33,12 +33,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[])
   const apply = db.transaction(() => {
     const row = db.prepare('SELECT MAX(Version) AS v FROM schema_migrations').get() as { v: number | null };
     const current = row.v ?? 0;
-    if (current > known) {
-      throw new ScadaLinkError(
-        'SCHEMA_TOO_NEW',
-        `database schema version ${current} is newer than this ScadaLink knows (${known}); upgrade ScadaLink`,
-      );
-    }
+    if (current > known) throw schemaTooNew(current, known);
     const record = db.prepare('INSERT INTO schema_migrations (Version, Name, AppliedAtUtc) VALUES (?, ?, ?)');
     let applied = 0;
     for (const m of migrations) {
@@ -50,4 +45,13 @@ export function migrate(db: Database.Database, migrations: readonly Migration[])
     return applied;
   });
   return apply.immediate();
+}
+
+/** A database migrated by a newer ScadaLink: refused rather than misread. */
+export function schemaTooNew(current: number, known: number): ScadaLinkError {
+  return new ScadaLinkError(
+    'SCHEMA_TOO_NEW',
+    `database schema version ${current} is newer than this ScadaLink knows (${known}); upgrade ScadaLink`,
+    { details: { current, known } },
+  );
 }

@@ -1,0 +1,38 @@
+// A scratch central database for a bench run: SQLite in the run's scratch
+// directory, or a fresh database on the local PostgreSQL, dropped afterwards.
+import { join } from 'node:path';
+import pg from 'pg';
+import { PostgresCentralRepository, SqliteCentralRepository, type CentralRepository } from '../../src/central/index.js';
+
+const ADMIN = { host: '127.0.0.1', user: 'postgres', database: 'postgres' } as const;
+
+async function admin(sql: string): Promise<void> {
+  const c = new pg.Client(ADMIN);
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+export async function scratchCentral(
+  engine: string,
+  dir: string,
+): Promise<{ repo: CentralRepository; drop: () => Promise<void> }> {
+  if (engine === 'sqlite') {
+    const repo = new SqliteCentralRepository(join(dir, 'central.db'));
+    return { repo, drop: () => repo.close() };
+  }
+  if (engine !== 'postgres') throw new Error('--engine is sqlite or postgres');
+  const database = `sl_bench_${process.pid}_${Date.now().toString(36)}`;
+  await admin(`CREATE DATABASE ${database}`);
+  const repo = await PostgresCentralRepository.open(`postgres://${ADMIN.user}@${ADMIN.host}:5432/${database}`);
+  return {
+    repo,
+    drop: async () => {
+      await repo.close();
+      await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    },
+  };
+}

@@ -1,0 +1,19 @@
+export type {
+  AuditLogRow,
+  CentralEngine,
+  CentralRepository,
+  IngestResult,
+  KpiOptions,
+  PurgeResult,
+  SiteCallFilter,
+  SiteCallKpis,
+  SiteCallPage,
+  RejectedEvent,
+  SiteCallRow,
+  SiteRecord,
+  OperatorRole,
+  TokenRecord,
+} from './types.js';
+export { SqliteCentralRepository } from './sqlite.js';
+export { PostgresCentralRepository, migratePostgres } from './postgres.js';
+export { openCentralRepository, CENTRAL_DB_FILE } from './open.js';

@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { ConfigError } from '../../commons/index.js';
+import { PostgresCentralRepository } from './postgres.js';
+import { SqliteCentralRepository } from './sqlite.js';
+import type { CentralRepository } from './types.js';
+
+export const CENTRAL_DB_FILE = 'central.db';
+
+/**
+ * The central database: PostgreSQL when `databaseUrl` is a postgres:// URL,
+ * else SQLite at `<dataDir>/central.db`. Migrated before it is returned.
+ */
+export async function openCentralRepository(opts: { dataDir: string; databaseUrl?: string }): Promise<CentralRepository> {
+  const url = opts.databaseUrl;
+  if (url === undefined || url === '') return new SqliteCentralRepository(join(opts.dataDir, CENTRAL_DB_FILE));
+  if (!/^postgres(ql)?:\/\//.test(url)) {
+    // The URL is not echoed: it may carry a password.
+    throw new ConfigError([{ path: '--database-url', message: 'must be a postgres:// or postgresql:// URL' }]);
+  }
+  return PostgresCentralRepository.open(url);
+}

@@ -1,0 +1,317 @@
+// The central database on SQLite: one file, WAL, synchronous=FULL; each
+// telemetry batch is one IMMEDIATE transaction.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { type AuditEvent, type OperationSnapshot, migrateSqlite, packageRoot, readMigrations } from '../../commons/index.js';
+import { ingestRows, seedKind } from './ingest-rows.js';
+import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
+import type {
+  AuditLogRow,
+  CentralRepository,
+  IngestResult,
+  KpiOptions,
+  PurgeResult,
+  SiteCallFilter,
+  SiteCallKpis,
+  SiteCallPage,
+  SiteCallRow,
+  SiteRecord,
+  TokenRecord,
+} from './types.js';
+
+const TERMINAL = `('Delivered', 'Failed', 'Discarded')`;
+/** A lease left by a node that died is taken over after this long. */
+const LEASE_MS = 3_600_000;
+
+interface SiteCallDbRow {
+  TrackedOperationId: string;
+  SourceSite: string;
+  Kind: string;
+  Channel: SiteCallRow['channel'];
+  TargetSummary: string;
+  Status: SiteCallRow['status'];
+  RetryCount: number;
+  LastError: string | null;
+  HttpStatus: number | null;
+  SourceInstanceId: string | null;
+  SourceScript: string | null;
+  SourceNode: string | null;
+  CreatedAtUtc: string;
+  UpdatedAtUtc: string;
+  TerminalAtUtc: string | null;
+  Version: number;
+  IngestedAtUtc: string;
+}
+
+interface AuditDbRow {
+  EventId: string;
+  OccurredAtUtc: string;
+  SourceSite: string;
+  TrackedOperationId: string | null;
+  Kind: string;
+  Status: string;
+  Channel: string;
+  Target: string;
+  Actor: string;
+  SourceNode: string;
+  Error: string | null;
+  HttpStatus: number | null;
+  DurationMs: number | null;
+  IngestedAtUtc: string;
+}
+
+export function centralSqliteMigrationsDir(): string {
+  return join(packageRoot(), 'sql', 'central', 'sqlite');
+}
+
+export class SqliteCentralRepository implements CentralRepository {
+  readonly engine = 'sqlite' as const;
+  readonly db: Database.Database;
+  readonly #insertAudit: Database.Statement;
+  readonly #upsertCall: Database.Statement;
+  readonly #ingest: (site: string, events: readonly AuditEvent[], now: string) => IngestResult;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    migrateSqlite(this.db, readMigrations(centralSqliteMigrationsDir()));
+
+    this.#insertAudit = this.db.prepare(`INSERT INTO AuditLog
+      (EventId, OccurredAtUtc, SourceSite, TrackedOperationId, Kind, Status, Channel, Target, Actor,
+       SourceNode, Error, HttpStatus, DurationMs, IngestedAtUtc)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (EventId) DO NOTHING`);
+    // DESIGN §4.1: only a newer version of a row that is not terminal, and only from the row's own site.
+    this.#upsertCall = this.db.prepare(`INSERT INTO SiteCalls
+      (TrackedOperationId, SourceSite, Kind, Channel, TargetSummary, Status, RetryCount, LastError, HttpStatus,
+       SourceInstanceId, SourceScript, SourceNode, CreatedAtUtc, UpdatedAtUtc, TerminalAtUtc, Version, IngestedAtUtc)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (TrackedOperationId) DO UPDATE SET
+        Status = excluded.Status, RetryCount = excluded.RetryCount, LastError = excluded.LastError,
+        HttpStatus = excluded.HttpStatus, UpdatedAtUtc = excluded.UpdatedAtUtc,
+        TerminalAtUtc = excluded.TerminalAtUtc, Version = excluded.Version, IngestedAtUtc = excluded.IngestedAtUtc
+      WHERE excluded.Version > SiteCalls.Version
+        AND SiteCalls.Status NOT IN ${TERMINAL}
+        AND SiteCalls.SourceSite = excluded.SourceSite`);
+
+    const tx = this.db.transaction((site: string, events: readonly AuditEvent[], now: string): IngestResult => {
+      const rows = ingestRows(events);
+      for (const e of rows.events) {
+        this.#insertAudit.run(
+          e.eventId, e.occurredAtUtc, site, e.trackedOperationId, e.kind, e.status, e.channel, e.target,
+          JSON.stringify(e.actor), e.sourceNode, e.error, e.httpStatus, e.durationMs, now,
+        );
+      }
+      for (const op of rows.snapshots) this.#upsert(site, op, now);
+      return { accepted: rows.events.map((e) => e.eventId), rejected: rows.rejected };
+    });
+    this.#ingest = (site, events, now) => tx.immediate(site, events, now);
+
+    const setCursor = this.db.prepare('UPDATE Sites SET ReconcileVersion = MAX(ReconcileVersion, ?) WHERE Name = ?');
+    const reconcileTx = this.db.transaction((site: string, rows: readonly OperationSnapshot[], cursor: number, now: string) => {
+      for (const op of rows) this.#upsert(site, op, now);
+      setCursor.run(cursor, site);
+    });
+    this.#reconcile = (site, rows, cursor, now) => reconcileTx.immediate(site, rows, cursor, now);
+  }
+
+  readonly #reconcile: (site: string, rows: readonly OperationSnapshot[], cursor: number, now: string) => void;
+
+  #upsert(site: string, op: OperationSnapshot, now: string): void {
+    this.#upsertCall.run(
+      op.trackedOperationId, site, seedKind(op.channel), op.channel, op.target, op.status, op.retryCount,
+      op.lastError, op.httpStatus, op.sourceInstanceId, op.sourceScript, op.sourceNode,
+      op.createdAtUtc, op.updatedAtUtc, op.terminalAtUtc, op.version, now,
+    );
+  }
+
+  reconcile(site: string, rows: readonly OperationSnapshot[], cursor: number): Promise<void> {
+    try {
+      this.#reconcile(site, rows, cursor, new Date().toISOString());
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  ingest(site: string, events: readonly AuditEvent[]): Promise<IngestResult> {
+    try {
+      return Promise.resolve(this.#ingest(site, events, new Date().toISOString()));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  siteCall(trackedOperationId: string): Promise<SiteCallRow | undefined> {
+    const row = this.db.prepare('SELECT * FROM SiteCalls WHERE TrackedOperationId = ?').get(trackedOperationId) as
+      | SiteCallDbRow
+      | undefined;
+    return Promise.resolve(row === undefined ? undefined : siteCallOf(row));
+  }
+
+  auditOf(trackedOperationId: string): Promise<AuditLogRow[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM AuditLog WHERE TrackedOperationId = ? ORDER BY OccurredAtUtc, EventId')
+      .all(trackedOperationId) as AuditDbRow[];
+    return Promise.resolve(rows.map(auditOf));
+  }
+
+  listSiteCalls(filter: SiteCallFilter, page: { after?: string; limit: number }): Promise<SiteCallPage> {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: page.limit + 1 };
+    const add = (sql: string, name: string, value: unknown): void => {
+      if (value === undefined) return;
+      where.push(sql);
+      params[name] = value;
+    };
+    add('SourceSite = @site', 'site', filter.site);
+    add('Channel = @channel', 'channel', filter.channel);
+    add('Status = @status', 'status', filter.status);
+    add('CreatedAtUtc >= @from', 'from', filter.from);
+    add('CreatedAtUtc < @to', 'to', filter.to);
+    add('TrackedOperationId < @after', 'after', page.after);
+    const sql = `SELECT * FROM SiteCalls ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY TrackedOperationId DESC LIMIT @limit`;
+    const rows = (this.db.prepare(sql).all(params) as SiteCallDbRow[]).map(siteCallOf);
+    const more = rows.length > page.limit;
+    const items = more ? rows.slice(0, page.limit) : rows;
+    return Promise.resolve({ items, next: more ? items[items.length - 1]!.trackedOperationId : null });
+  }
+
+  kpis(options: KpiOptions): Promise<{ global: SiteCallKpis; sites: Record<string, SiteCallKpis> }> {
+    const now = options.now ?? new Date();
+    const since = new Date(now.getTime() - options.intervalMs).toISOString();
+    const stuckBefore = new Date(now.getTime() - options.stuckAfterMs).toISOString();
+    const list = (xs: readonly string[]): string => xs.map((x) => `'${x}'`).join(', ');
+    const open = this.db
+      .prepare(`SELECT SourceSite AS site, Status AS status, COUNT(*) AS n, MIN(CreatedAtUtc) AS oldest,
+          SUM(CreatedAtUtc < ?) AS stuck
+        FROM SiteCalls WHERE Status IN (${list(OPEN_STATUSES)}) GROUP BY SourceSite, Status`)
+      .all(stuckBefore) as OpenRow[];
+    const ended = this.db
+      .prepare(`SELECT SourceSite AS site, Status AS status, COUNT(*) AS n
+        FROM SiteCalls WHERE Status IN (${list(ENDED_STATUSES)}) AND UpdatedAtUtc >= ? GROUP BY SourceSite, Status`)
+      .all(since) as EndedRow[];
+    return Promise.resolve(foldKpis(open, ended, now));
+  }
+
+  purge(cutoffs: { siteCallsBefore: string; auditBefore?: string }): Promise<PurgeResult> {
+    const siteCalls = this.db
+      .prepare(`DELETE FROM SiteCalls WHERE Status IN ${TERMINAL} AND UpdatedAtUtc < ?`)
+      .run(cutoffs.siteCallsBefore).changes;
+    const auditRows =
+      cutoffs.auditBefore === undefined ? 0 : this.db.prepare('DELETE FROM AuditLog WHERE OccurredAtUtc < ?').run(cutoffs.auditBefore).changes;
+    return Promise.resolve({ siteCalls, auditRows });
+  }
+
+  claimRun(name: string, now: string, notBefore: string): Promise<boolean> {
+    const changes = this.db
+      .prepare(`INSERT INTO Jobs (Name, LastRunAtUtc) VALUES (?, ?)
+        ON CONFLICT (Name) DO UPDATE SET LastRunAtUtc = excluded.LastRunAtUtc WHERE Jobs.LastRunAtUtc < ?`)
+      .run(name, now, notBefore).changes;
+    return Promise.resolve(changes === 1);
+  }
+
+  putToken(t: TokenRecord): Promise<void> {
+    this.db
+      .prepare('INSERT INTO Tokens (TokenId, Name, Role, SecretHash, CreatedAtUtc) VALUES (?, ?, ?, ?, ?)')
+      .run(t.tokenId, t.name, t.role, t.secretHash, new Date().toISOString());
+    return Promise.resolve();
+  }
+
+  token(tokenId: string): Promise<TokenRecord | undefined> {
+    const r = this.db.prepare('SELECT TokenId, Name, Role, SecretHash FROM Tokens WHERE TokenId = ?').get(tokenId) as
+      | { TokenId: string; Name: string; Role: TokenRecord['role']; SecretHash: string }
+      | undefined;
+    return Promise.resolve(r === undefined ? undefined : { tokenId: r.TokenId, name: r.Name, role: r.Role, secretHash: r.SecretHash });
+  }
+
+  /** This instance's name in the Leases table. */
+  readonly #holder = randomUUID();
+
+  async exclusive(name: string, job: () => Promise<void>): Promise<boolean> {
+    const now = Date.now();
+    const taken = this.db
+      .prepare(`INSERT INTO Leases (Name, Holder, ExpiresAtMs) VALUES (?, ?, ?)
+        ON CONFLICT (Name) DO UPDATE SET Holder = excluded.Holder, ExpiresAtMs = excluded.ExpiresAtMs
+        WHERE Leases.ExpiresAtMs < ?`)
+      .run(name, this.#holder, now + LEASE_MS, now).changes;
+    if (taken === 0) return false;
+    try {
+      await job();
+      return true;
+    } finally {
+      if (this.db.open) this.db.prepare('DELETE FROM Leases WHERE Name = ? AND Holder = ?').run(name, this.#holder);
+    }
+  }
+
+  putSite(name: string, secretHash: string): Promise<void> {
+    this.db
+      .prepare(`INSERT INTO Sites (Name, SecretHash, CreatedAtUtc) VALUES (?, ?, ?)
+        ON CONFLICT (Name) DO UPDATE SET SecretHash = excluded.SecretHash`)
+      .run(name, secretHash, new Date().toISOString());
+    return Promise.resolve();
+  }
+
+  site(name: string): Promise<SiteRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM Sites WHERE Name = ?').get(name) as
+      | { Name: string; SecretHash: string; CreatedAtUtc: string; ReconcileVersion: number }
+      | undefined;
+    return Promise.resolve(
+      row === undefined
+        ? undefined
+        : { name: row.Name, secretHash: row.SecretHash, createdAtUtc: row.CreatedAtUtc, reconcileVersion: row.ReconcileVersion },
+    );
+  }
+
+  close(): Promise<void> {
+    this.db.close();
+    return Promise.resolve();
+  }
+}
+
+function siteCallOf(r: SiteCallDbRow): SiteCallRow {
+  return {
+    trackedOperationId: r.TrackedOperationId,
+    sourceSite: r.SourceSite,
+    kind: r.Kind,
+    channel: r.Channel,
+    targetSummary: r.TargetSummary,
+    status: r.Status,
+    retryCount: r.RetryCount,
+    lastError: r.LastError,
+    httpStatus: r.HttpStatus,
+    sourceInstanceId: r.SourceInstanceId,
+    sourceScript: r.SourceScript,
+    sourceNode: r.SourceNode,
+    createdAtUtc: r.CreatedAtUtc,
+    updatedAtUtc: r.UpdatedAtUtc,
+    terminalAtUtc: r.TerminalAtUtc,
+    version: r.Version,
+    ingestedAtUtc: r.IngestedAtUtc,
+  };
+}
+
+function auditOf(r: AuditDbRow): AuditLogRow {
+  return {
+    eventId: r.EventId,
+    occurredAtUtc: r.OccurredAtUtc,
+    sourceSite: r.SourceSite,
+    trackedOperationId: r.TrackedOperationId,
+    kind: r.Kind,
+    status: r.Status,
+    channel: r.Channel,
+    target: r.Target,
+    actor: JSON.parse(r.Actor) as unknown,
+    sourceNode: r.SourceNode,
+    error: r.Error,
+    httpStatus: r.HttpStatus,
+    durationMs: r.DurationMs,
+    ingestedAtUtc: r.IngestedAtUtc,
+  };
+}

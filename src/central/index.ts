@@ -1,0 +1,26 @@
+export {
+  type AuditLogRow,
+  type CentralEngine,
+  type CentralRepository,
+  type IngestResult,
+  type KpiOptions,
+  type PurgeResult,
+  type SiteCallFilter,
+  type SiteCallKpis,
+  type SiteCallPage,
+  type RejectedEvent,
+  type SiteCallRow,
+  type SiteRecord,
+  type OperatorRole,
+  type TokenRecord,
+  SqliteCentralRepository,
+  PostgresCentralRepository,
+  migratePostgres,
+  openCentralRepository,
+  CENTRAL_DB_FILE,
+} from './db/index.js';
+export { directSink, type DirectSink } from './ingest.js';
+export { reconcileSite, RECONCILE_PAGE } from './reconcile.js';
+export { startCentralNode, type CentralNode, type CentralNodeOptions } from './node.js';
+export { createToken, TokenVerifier, ROLES, isRole, roleAllows } from './tokens.js';
+export { siteAuthenticator } from './site-auth.js';

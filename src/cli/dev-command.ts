@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { ScadaLinkError, hashSecret, packageRoot } from '../commons/index.js';
+import { createToken, startCentralNode } from '../central/index.js';
+import { startSiteNode } from '../site/index.js';
+import { startDemoErp } from './demo-erp.js';
+import { parsePort, stopOnSignals } from './process.js';
+
+export function registerDevCommand(program: Command): void {
+  program
+    .command('dev')
+    .description('central, one demo site and a demo ERP in one process, on SQLite under --data')
+    .option('--data <dir>', 'data directory (central in <dir>/central, the site in <dir>/site)', './data')
+    .option('--project <dir>', 'the site project', join(packageRoot(), 'examples', 'demo'))
+    .option('--port <port>', "the site's HTTP port", '8081')
+    .option('--central-port <port>', "central's HTTP port", '8080')
+    .option('--erp-port <port>', "the demo ERP's port (the demo project expects 9090)", '9090')
+    .action(async (opts: { data: string; project: string; port: string; centralPort: string; erpPort: string }) => {
+      const logger = pino({ base: { role: 'dev' } });
+      const dataDir = resolve(opts.data);
+      const erpPort = parsePort('--erp-port', opts.erpPort);
+      const erp = await startDemoErp('127.0.0.1', erpPort).catch((err: unknown) => {
+        throw new ScadaLinkError('PORT_IN_USE', `the demo ERP cannot listen on 127.0.0.1:${erpPort}: ${String(err)}`);
+      });
+      const central = await startCentralNode({
+        dataDir: join(dataDir, 'central'),
+        port: parsePort('--central-port', opts.centralPort),
+        grpcPort: 0,
+        logger: logger.child({ role: 'central' }),
+      });
+      // One process, so the site's secret never leaves it: a fresh one at every start.
+      const secret = randomBytes(24).toString('base64url');
+      await central.repo.putSite('plant1', await hashSecret(secret));
+      // An Admin token for the person at the keyboard, in a file only they can read (never in the log).
+      const tokenFile = join(dataDir, 'central', 'admin-token');
+      writeFileSync(tokenFile, `${await createToken(central.repo, 'dev', 'Admin')}\n`, { mode: 0o600 });
+      const site = await startSiteNode({
+        projectDir: opts.project,
+        dataDir: join(dataDir, 'site'),
+        port: parsePort('--port', opts.port),
+        logger: logger.child({ role: 'site' }),
+        central: { address: `127.0.0.1:${central.grpcPort}`, secret },
+        // The demo project reaches its ERP at 127.0.0.1:9090 unless told otherwise.
+        env: { ...process.env, DEMO_ERP_URL: erp.url },
+      });
+      logger.info({ site: site.url, central: central.url, erp: erp.url, adminTokenFile: tokenFile }, 'dev ready');
+      stopOnSignals('central, site and ERP', async () => {
+        await site.stop();
+        await central.stop();
+        await erp.close();
+      });
+    });
+}

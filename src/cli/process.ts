@@ -1,0 +1,26 @@
+// What every long-running command shares: its port options and its graceful stop.
+import { ScadaLinkError } from '../commons/index.js';
+
+export function parsePort(option: string, text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ScadaLinkError('INVALID_ARGUMENT', `${option} takes a port number from 0 to 65535, not ${text}`);
+  }
+  return port;
+}
+
+/** SIGTERM or SIGINT runs `stop` once, then exits 0 (1 if stopping failed). */
+export function stopOnSignals(what: string, stop: () => Promise<void>): void {
+  const shutdown = (signal: string): void => {
+    process.stderr.write(`${signal}: stopping ${what}\n`);
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`stop failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,194 @@
+// The site's end of the site link (DESIGN §6): it dials central, keeps one
+// Connect stream open (reconnecting with capped exponential backoff and
+// jitter), answers central's commands on it, and sends telemetry batches by
+// the unary ingest RPCs.
+import { EventEmitter } from 'node:events';
+import * as grpc from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { type AuditEvent, ScadaLinkError, describeError } from '../commons/index.js';
+import { auditEventMsg } from './convert.js';
+import { SECRET_HEADER, SITE_HEADER, siteLinkPackage } from './proto.js';
+import type { CentralMessage__Output } from './generated/scadalink/v1/CentralMessage.js';
+import type { Command__Output } from './generated/scadalink/v1/Command.js';
+import type { CommandReply } from './generated/scadalink/v1/CommandReply.js';
+import type { IngestReply__Output } from './generated/scadalink/v1/IngestReply.js';
+import type { IngestRequest } from './generated/scadalink/v1/IngestRequest.js';
+import type { SiteLinkClient as GeneratedClient } from './generated/scadalink/v1/SiteLink.js';
+import type { SiteMessage } from './generated/scadalink/v1/SiteMessage.js';
+
+export interface TelemetryAnswer {
+  readonly accepted: string[];
+  readonly rejected: { eventId: string; reason: string }[];
+}
+
+export interface SiteLinkClientOptions {
+  /** central's `host:port`. */
+  readonly address: string;
+  readonly site: string;
+  readonly secret: string;
+  readonly node: string;
+  readonly version: string;
+  /** The configuration revision the site runs, told to central on every (re)connect. */
+  readonly configRevision?: () => string;
+  /** Use TLS; `ca` (PEM) trusts a private or self-signed central certificate. */
+  readonly tls?: { readonly ca?: Buffer };
+  /** Runs one of central's commands and returns the reply (without its correlation id). */
+  readonly onCommand: (command: Command__Output) => Promise<Omit<CommandReply, 'correlationId'>>;
+  readonly logger: Logger;
+  /** Reconnect backoff: from minBackoffMs (default 200 ms) doubling to maxBackoffMs (default 30 s), with jitter. */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** Deadline of a telemetry batch (default 15 s). */
+  readonly callTimeoutMs?: number;
+}
+
+/** A stream that stayed up this long was a real connection: the backoff starts again from the minimum. */
+const STABLE_MS = 5_000;
+
+export class SiteLinkClient {
+  /** `connected` when a stream opens (hello sent), `disconnected` (reason) when it ends. */
+  readonly events = new EventEmitter();
+  readonly #o: SiteLinkClientOptions;
+  readonly #client: GeneratedClient;
+  #stream: grpc.ClientDuplexStream<SiteMessage, CentralMessage__Output> | undefined;
+  #running = false;
+  #backoffMs = 0;
+  #retry: NodeJS.Timeout | undefined;
+  #stable: NodeJS.Timeout | undefined;
+  #attempts = 0;
+
+  constructor(options: SiteLinkClientOptions) {
+    this.#o = options;
+    const creds = options.tls ? grpc.credentials.createSsl(options.tls.ca ?? null) : grpc.credentials.createInsecure();
+    const Ctor = siteLinkPackage().scadalink.v1.SiteLink;
+    this.#client = new Ctor(options.address, creds, {
+      // Dead links are noticed without waiting for TCP.
+      'grpc.keepalive_time_ms': 20_000,
+      'grpc.keepalive_timeout_ms': 10_000,
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.initial_reconnect_backoff_ms': options.minBackoffMs ?? 200,
+      'grpc.max_reconnect_backoff_ms': options.maxBackoffMs ?? 30_000,
+    }) as unknown as GeneratedClient;
+  }
+
+  get connected(): boolean {
+    return this.#stream !== undefined;
+  }
+
+  /** Reconnect attempts since the last stable connection. */
+  get attempts(): number {
+    return this.#attempts;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#retry);
+    clearTimeout(this.#stable);
+    const stream = this.#stream;
+    this.#stream = undefined;
+    if (stream !== undefined) {
+      stream.end();
+      stream.cancel();
+    }
+    this.#client.close();
+    await Promise.resolve();
+  }
+
+  ingestCachedTelemetry(events: readonly AuditEvent[]): Promise<TelemetryAnswer> {
+    return this.#ingest('IngestCachedTelemetry', events);
+  }
+
+  ingestAuditEvents(events: readonly AuditEvent[]): Promise<TelemetryAnswer> {
+    return this.#ingest('IngestAuditEvents', events);
+  }
+
+  #metadata(): grpc.Metadata {
+    const md = new grpc.Metadata();
+    md.set(SITE_HEADER, this.#o.site);
+    md.set(SECRET_HEADER, this.#o.secret);
+    return md;
+  }
+
+  #ingest(rpc: 'IngestCachedTelemetry' | 'IngestAuditEvents', events: readonly AuditEvent[]): Promise<TelemetryAnswer> {
+    const request: IngestRequest = { site: this.#o.site, events: events.map(auditEventMsg) };
+    const deadline = new Date(Date.now() + (this.#o.callTimeoutMs ?? 15_000));
+    return new Promise((resolve, reject) => {
+      this.#client[rpc](request, this.#metadata(), { deadline }, (err: grpc.ServiceError | null, reply?: IngestReply__Output) => {
+        if (err || reply === undefined) {
+          reject(
+            new ScadaLinkError('CENTRAL_UNAVAILABLE', `central did not take the batch: ${err?.details ?? 'no reply'}`, {
+              details: { grpcCode: err?.code ?? null },
+            }),
+          );
+          return;
+        }
+        resolve({ accepted: reply.accepted, rejected: reply.rejected.map((r) => ({ eventId: r.eventId, reason: r.reason })) });
+      });
+    });
+  }
+
+  #connect(): void {
+    if (!this.#running) return;
+    this.#attempts++;
+    const stream = this.#client.Connect(this.#metadata());
+    this.#stream = stream;
+    let ended = false;
+    const end = (why: string): void => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(this.#stable);
+      if (this.#stream === stream) this.#stream = undefined;
+      this.events.emit('disconnected', why);
+      this.#scheduleReconnect(why);
+    };
+    stream.on('data', (msg: CentralMessage__Output) => {
+      if (msg.command) void this.#run(stream, msg.command);
+    });
+    stream.on('error', (err: grpc.ServiceError) => end(err.details || err.message));
+    stream.on('end', () => end('central closed the link'));
+    stream.write({
+      hello: {
+        site: this.#o.site,
+        node: this.#o.node,
+        version: this.#o.version,
+        configRevision: this.#o.configRevision?.() ?? '',
+      },
+    });
+    this.#stable = setTimeout(() => {
+      this.#backoffMs = 0;
+      this.#attempts = 0;
+    }, STABLE_MS);
+    this.#stable.unref();
+    this.events.emit('connected');
+  }
+
+  #scheduleReconnect(why: string): void {
+    if (!this.#running) return;
+    const min = this.#o.minBackoffMs ?? 200;
+    const max = this.#o.maxBackoffMs ?? 30_000;
+    this.#backoffMs = Math.min(max, Math.max(min, this.#backoffMs * 2));
+    // Jitter over the upper half: sites cut off together do not all return at once.
+    const wait = this.#backoffMs / 2 + Math.random() * (this.#backoffMs / 2);
+    if (this.#attempts === 1 || this.#backoffMs === max) {
+      this.#o.logger.warn({ reason: why, retryInMs: Math.round(wait) }, 'central link down; reconnecting');
+    }
+    this.#retry = setTimeout(() => this.#connect(), wait);
+  }
+
+  async #run(stream: grpc.ClientDuplexStream<SiteMessage, CentralMessage__Output>, command: Command__Output): Promise<void> {
+    let reply: Omit<CommandReply, 'correlationId'>;
+    try {
+      reply = await this.#o.onCommand(command);
+    } catch (err) {
+      const code = err instanceof ScadaLinkError ? err.code : 'COMMAND_FAILED';
+      reply = { ok: false, errorCode: code, errorMessage: describeError(err) };
+    }
+    if (this.#stream === stream) stream.write({ reply: { ...reply, correlationId: command.correlationId } });
+  }
+}

@@ -1,0 +1,6 @@
+export { SiteLinkServer, SiteSession, type SiteLinkServerOptions, type CommandBody, type IngestAnswer } from './server.js';
+export { SiteLinkClient, type SiteLinkClientOptions, type TelemetryAnswer } from './client.js';
+export { SITE_HEADER, SECRET_HEADER } from './proto.js';
+export { auditEventOf, auditEventMsg, snapshotOf, snapshotMsg } from './convert.js';
+export type { Command__Output as SiteCommand } from './generated/scadalink/v1/Command.js';
+export type { CommandReply as SiteCommandReply, CommandReply__Output as SiteCommandReplyOutput } from './generated/scadalink/v1/CommandReply.js';

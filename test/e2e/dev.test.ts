@@ -1,0 +1,48 @@
+// `scadalink dev` (central issue, point 11): central, the demo site and a demo
+// ERP that fails a share of calls, in one process on SQLite under --data. A
+// reading the demo site reports reaches central's mirror.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/index.js';
+import { closedPort } from '../support/net.js';
+import { SiteProcess } from '../support/process.js';
+
+describe('scadalink dev', () => {
+  const tmp = tempDir();
+  let dev: SiteProcess | undefined;
+
+  afterAll(async () => {
+    await dev?.terminate();
+    tmp.cleanup();
+  });
+
+  it('runs central, the demo site and the demo ERP; a reported reading reaches SiteCalls with its audit trail, and SIGTERM stops all', async () => {
+    const erpPort = await closedPort();
+    dev = await SiteProcess.dev(['--data', join(tmp.dir, 'data'), '--port', '0', '--central-port', '0', '--erp-port', String(erpPort)]);
+    const ready = JSON.parse(await dev.line('"dev ready"')) as { site: string; central: string; erp: string; adminTokenFile: string };
+    expect(dev.output).not.toMatch(/slk_/);
+    const token = readFileSync(ready.adminTokenFile, 'utf8').trim();
+    expect(statSync(ready.adminTokenFile).mode & 0o777).toBe(0o600);
+    expect(ready.erp).toBe(`http://127.0.0.1:${erpPort}/api`);
+    await dev.line('central link open');
+
+    const res = await fetch(`${ready.site}/admin/api/instances/Pump1/scripts/report/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const id = ((await res.json()) as { result: string }).result;
+    let row: { sourceSite: string; status: string; audit: { kind: string }[] } | undefined;
+    while (row === undefined) {
+      const r = await fetch(`${ready.central}/admin/api/site-calls/${id}`, { headers: { authorization: `Bearer ${token}` } });
+      if (r.status === 200) row = (await r.json()) as typeof row;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(row.sourceSite).toBe('plant1');
+    expect(row.audit[0]?.kind).toBe('CachedSubmit');
+    expect(['Delivered', 'Forwarded', 'Attempted', 'Parked', 'Submitted']).toContain(row.status);
+
+    expect(await dev.terminate()).toEqual({ code: 0, signal: null });
+  });
+});
