@@ -1,0 +1,484 @@
+// The central database on PostgreSQL. Each telemetry batch is one transaction
+// of two statements (DESIGN §12: a batch goes in one `INSERT … SELECT FROM
+// unnest(…)` per table, not row by row). AuditLog is partitioned by month.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import pg from 'pg';
+import {
+  type AuditEvent,
+  type Migration,
+  type OperationSnapshot,
+  packageRoot,
+  readMigrations,
+  schemaTooNew,
+} from '../../commons/index.js';
+import { ingestRows, seedKind } from './ingest-rows.js';
+import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
+import type {
+  AuditLogRow,
+  CentralRepository,
+  IngestResult,
+  KpiOptions,
+  PurgeResult,
+  SiteCallFilter,
+  SiteCallKpis,
+  SiteCallPage,
+  SiteCallRow,
+  SiteRecord,
+  TokenRecord,
+} from './types.js';
+
+/** pg_advisory_xact_lock key that serialises migrations and partition creation across central nodes. */
+const SCHEMA_LOCK = 7_305_001;
+/** First key of the two-key advisory locks that make jobs cluster singletons. */
+const EXCLUSIVE_SPACE = 7_305_002;
+/** Months of AuditLog partitions created ahead of the current one. */
+const MONTHS_AHEAD = 3;
+
+export function centralPostgresMigrationsDir(): string {
+  return join(packageRoot(), 'sql', 'central', 'postgres');
+}
+
+/** Applies pending migrations in one transaction under an advisory lock; refuses a newer schema. */
+export async function migratePostgres(pool: pg.Pool, migrations: readonly Migration[]): Promise<number> {
+  return inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at_utc timestamptz NOT NULL)`);
+    const { rows } = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+    const current = rows[0]?.v ?? 0;
+    const known = migrations.at(-1)?.version ?? 0;
+    if (current > known) throw schemaTooNew(current, known);
+    let applied = 0;
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at_utc) VALUES ($1, $2, now())', [
+        m.version,
+        m.name,
+      ]);
+      applied++;
+    }
+    return applied;
+  });
+}
+
+/** Runs `fn` in one transaction on one pooled connection: COMMIT if it resolves, ROLLBACK if it throws. */
+async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/** 'YYYY-MM' of an ISO time (UTC). */
+function monthOf(iso: string): string {
+  return iso.slice(0, 7);
+}
+
+function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
+const iso = (v: Date | null): string | null => (v === null ? null : v.toISOString());
+
+export class PostgresCentralRepository implements CentralRepository {
+  readonly engine = 'postgres' as const;
+  readonly pool: pg.Pool;
+  /** Months known to have an AuditLog partition. */
+  readonly #months = new Set<string>();
+
+  private constructor(pool: pg.Pool) {
+    this.pool = pool;
+  }
+
+  /** Connects, migrates and creates the AuditLog partitions of last month to MONTHS_AHEAD ahead. */
+  static async open(connectionString: string): Promise<PostgresCentralRepository> {
+    const pool = new pg.Pool({ connectionString, max: 8 });
+    // An idle connection the server closed (a restart, pg_terminate_backend, a
+    // forced DROP DATABASE racing pool.end()) reports here; the pool drops it
+    // and the next query connects afresh. Unheard, the error would end the process.
+    pool.on('error', () => undefined);
+    try {
+      await migratePostgres(pool, readMigrations(centralPostgresMigrationsDir()));
+      const repo = new PostgresCentralRepository(pool);
+      const now = new Date();
+      const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString();
+      let month = monthOf(start);
+      const months = [month];
+      for (let i = 0; i < MONTHS_AHEAD + 1; i++) months.push((month = nextMonth(month)));
+      await repo.ensurePartitions(months);
+      return repo;
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+  }
+
+  /** Creates the monthly AuditLog partitions that do not exist yet. */
+  async ensurePartitions(months: Iterable<string>): Promise<void> {
+    const missing = [...new Set(months)].filter((m) => !this.#months.has(m)).sort();
+    if (missing.length === 0) return;
+    await inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
+      for (const m of missing) {
+        const name = `audit_log_${m.replace('-', '_')}`;
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${name} PARTITION OF audit_log
+             FOR VALUES FROM ('${m}-01T00:00:00Z') TO ('${nextMonth(m)}-01T00:00:00Z')`,
+        );
+      }
+    });
+    for (const m of missing) this.#months.add(m);
+  }
+
+  async ingest(site: string, events: readonly AuditEvent[]): Promise<IngestResult> {
+    const rows = ingestRows(events);
+    await this.ensurePartitions(rows.events.map((e) => monthOf(e.occurredAtUtc)));
+    await inTransaction(this.pool, async (client) => {
+      if (rows.events.length > 0) {
+        const e = rows.events;
+        await client.query(
+          `INSERT INTO audit_log (event_id, occurred_at_utc, source_site, tracked_operation_id, kind, status, channel,
+             target, actor, source_node, error, http_status, duration_ms, ingested_at_utc)
+           SELECT u.event_id, u.occurred_at_utc, $1, u.tracked_operation_id, u.kind, u.status, u.channel,
+             u.target, u.actor, u.source_node, u.error, u.http_status, u.duration_ms, now()
+           FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
+             $9::jsonb[], $10::text[], $11::text[], $12::integer[], $13::double precision[])
+             AS u(event_id, occurred_at_utc, tracked_operation_id, kind, status, channel, target, actor, source_node,
+                  error, http_status, duration_ms)
+           ON CONFLICT DO NOTHING`,
+          [
+            site,
+            e.map((x) => x.eventId),
+            e.map((x) => x.occurredAtUtc),
+            e.map((x) => x.trackedOperationId),
+            e.map((x) => x.kind),
+            e.map((x) => x.status),
+            e.map((x) => x.channel),
+            e.map((x) => x.target),
+            e.map((x) => JSON.stringify(x.actor)),
+            e.map((x) => x.sourceNode),
+            e.map((x) => x.error),
+            e.map((x) => x.httpStatus),
+            e.map((x) => x.durationMs),
+          ],
+        );
+      }
+      await upsertSiteCalls(client, site, rows.snapshots);
+    });
+    return { accepted: rows.events.map((e) => e.eventId), rejected: rows.rejected };
+  }
+
+  async reconcile(site: string, rows: readonly OperationSnapshot[], cursor: number): Promise<void> {
+    const byId = new Map<string, OperationSnapshot>();
+    for (const r of rows) {
+      const held = byId.get(r.trackedOperationId);
+      if (held === undefined || r.version > held.version) byId.set(r.trackedOperationId, r);
+    }
+    await inTransaction(this.pool, async (client) => {
+      await upsertSiteCalls(client, site, [...byId.values()]);
+      await client.query('UPDATE sites SET reconcile_version = GREATEST(reconcile_version, $1) WHERE name = $2', [cursor, site]);
+    });
+  }
+
+  async siteCall(trackedOperationId: string): Promise<SiteCallRow | undefined> {
+    const { rows } = await this.pool.query<PgSiteCall>('SELECT * FROM site_calls WHERE tracked_operation_id = $1', [
+      trackedOperationId,
+    ]);
+    return rows[0] === undefined ? undefined : siteCallOf(rows[0]);
+  }
+
+  async auditOf(trackedOperationId: string): Promise<AuditLogRow[]> {
+    const { rows } = await this.pool.query<PgAudit>(
+      'SELECT * FROM audit_log WHERE tracked_operation_id = $1 ORDER BY occurred_at_utc, event_id',
+      [trackedOperationId],
+    );
+    return rows.map(auditOf);
+  }
+
+  async listSiteCalls(filter: SiteCallFilter, page: { after?: string; limit: number }): Promise<SiteCallPage> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const add = (column: string, op: string, value: unknown, cast = ''): void => {
+      if (value === undefined) return;
+      values.push(value);
+      where.push(`${column} ${op} $${values.length}${cast}`);
+    };
+    add('source_site', '=', filter.site);
+    add('channel', '=', filter.channel);
+    add('status', '=', filter.status);
+    add('created_at_utc', '>=', filter.from, '::timestamptz');
+    add('created_at_utc', '<', filter.to, '::timestamptz');
+    add('tracked_operation_id', '<', page.after, '::uuid');
+    values.push(page.limit + 1);
+    const { rows } = await this.pool.query<PgSiteCall>(
+      `SELECT * FROM site_calls ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY tracked_operation_id DESC LIMIT $${values.length}`,
+      values,
+    );
+    const all = rows.map(siteCallOf);
+    const more = all.length > page.limit;
+    const items = more ? all.slice(0, page.limit) : all;
+    return { items, next: more ? items[items.length - 1]!.trackedOperationId : null };
+  }
+
+  async kpis(options: KpiOptions): Promise<{ global: SiteCallKpis; sites: Record<string, SiteCallKpis> }> {
+    const now = options.now ?? new Date();
+    const since = new Date(now.getTime() - options.intervalMs).toISOString();
+    const stuckBefore = new Date(now.getTime() - options.stuckAfterMs).toISOString();
+    const open = await this.pool.query<{ site: string; status: string; n: string; oldest: Date | null; stuck: string }>(
+      `SELECT source_site AS site, status, COUNT(*) AS n, MIN(created_at_utc) AS oldest,
+         COUNT(*) FILTER (WHERE created_at_utc < $2::timestamptz) AS stuck
+       FROM site_calls WHERE status = ANY($1::text[]) GROUP BY source_site, status`,
+      [OPEN_STATUSES, stuckBefore],
+    );
+    const ended = await this.pool.query<{ site: string; status: string; n: string }>(
+      `SELECT source_site AS site, status, COUNT(*) AS n
+       FROM site_calls WHERE status = ANY($1::text[]) AND updated_at_utc >= $2::timestamptz GROUP BY source_site, status`,
+      [ENDED_STATUSES, since],
+    );
+    const openRows: OpenRow[] = open.rows.map((r) => ({
+      site: r.site,
+      status: r.status,
+      n: Number(r.n),
+      oldest: r.oldest === null ? null : r.oldest.toISOString(),
+      stuck: Number(r.stuck),
+    }));
+    const endedRows: EndedRow[] = ended.rows.map((r) => ({ site: r.site, status: r.status, n: Number(r.n) }));
+    return foldKpis(openRows, endedRows, now);
+  }
+
+  async purge(cutoffs: { siteCallsBefore: string; auditBefore?: string }): Promise<PurgeResult> {
+    const deleted = await this.pool.query(
+      `DELETE FROM site_calls WHERE status IN ('Delivered', 'Failed', 'Discarded') AND updated_at_utc < $1::timestamptz`,
+      [cutoffs.siteCallsBefore],
+    );
+    let auditRows = 0;
+    if (cutoffs.auditBefore !== undefined) {
+      // Partitions are named audit_log_YYYY_MM; one whose month ends by the cutoff is dropped whole.
+      const { rows } = await this.pool.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+         JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'audit_log'`,
+      );
+      const cutoffMonth = monthOf(cutoffs.auditBefore);
+      for (const { name } of rows) {
+        const m = /^audit_log_(\d{4})_(\d{2})$/.exec(name);
+        if (m === null) continue;
+        const month = `${m[1]}-${m[2]}`;
+        // The partition covers [month, nextMonth): it may go when nextMonth <= the cutoff's day.
+        if (`${nextMonth(month)}-01T00:00:00.000Z` > cutoffs.auditBefore || month >= cutoffMonth) continue;
+        const count = await this.pool.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${name}`);
+        await this.pool.query(`DROP TABLE ${name}`);
+        auditRows += Number(count.rows[0]?.n ?? 0);
+        this.#months.delete(month);
+      }
+    }
+    return { siteCalls: deleted.rowCount ?? 0, auditRows };
+  }
+
+  async putToken(t: TokenRecord): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO tokens (token_id, name, role, secret_hash, created_at_utc) VALUES ($1, $2, $3, $4, now())',
+      [t.tokenId, t.name, t.role, t.secretHash],
+    );
+  }
+
+  async token(tokenId: string): Promise<TokenRecord | undefined> {
+    const { rows } = await this.pool.query<{ token_id: string; name: string; role: TokenRecord['role']; secret_hash: string }>(
+      'SELECT token_id, name, role, secret_hash FROM tokens WHERE token_id = $1',
+      [tokenId],
+    );
+    const r = rows[0];
+    return r === undefined ? undefined : { tokenId: r.token_id, name: r.name, role: r.role, secretHash: r.secret_hash };
+  }
+
+  async claimRun(name: string, now: string, notBefore: string): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO jobs (name, last_run_at_utc) VALUES ($1, $2::timestamptz)
+       ON CONFLICT (name) DO UPDATE SET last_run_at_utc = excluded.last_run_at_utc WHERE jobs.last_run_at_utc < $3::timestamptz`,
+      [name, now, notBefore],
+    );
+    return r.rowCount === 1;
+  }
+
+  async exclusive(name: string, job: () => Promise<void>): Promise<boolean> {
+    const key = createHash('sha256').update(`scadalink:${name}`).digest().readInt32BE(0);
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [EXCLUSIVE_SPACE, key]);
+      if (rows[0]?.ok !== true) return false;
+      try {
+        await job();
+        return true;
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, $2)', [EXCLUSIVE_SPACE, key]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async putSite(name: string, secretHash: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO sites (name, secret_hash, created_at_utc) VALUES ($1, $2, now())
+       ON CONFLICT (name) DO UPDATE SET secret_hash = excluded.secret_hash`,
+      [name, secretHash],
+    );
+  }
+
+  async site(name: string): Promise<SiteRecord | undefined> {
+    const { rows } = await this.pool.query<{
+      name: string;
+      secret_hash: string;
+      created_at_utc: Date;
+      reconcile_version: string;
+    }>('SELECT * FROM sites WHERE name = $1', [name]);
+    const r = rows[0];
+    return r === undefined
+      ? undefined
+      : {
+          name: r.name,
+          secretHash: r.secret_hash,
+          createdAtUtc: r.created_at_utc.toISOString(),
+          reconcileVersion: Number(r.reconcile_version),
+        };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+interface PgSiteCall {
+  tracked_operation_id: string;
+  source_site: string;
+  kind: string;
+  channel: SiteCallRow['channel'];
+  target_summary: string;
+  status: SiteCallRow['status'];
+  retry_count: number;
+  last_error: string | null;
+  http_status: number | null;
+  source_instance_id: string | null;
+  source_script: string | null;
+  source_node: string | null;
+  created_at_utc: Date;
+  updated_at_utc: Date;
+  terminal_at_utc: Date | null;
+  /** bigint comes back as a string. */
+  version: string;
+  ingested_at_utc: Date;
+}
+
+interface PgAudit {
+  event_id: string;
+  occurred_at_utc: Date;
+  source_site: string;
+  tracked_operation_id: string | null;
+  kind: string;
+  status: string;
+  channel: string;
+  target: string;
+  actor: unknown;
+  source_node: string;
+  error: string | null;
+  http_status: number | null;
+  duration_ms: number | null;
+  ingested_at_utc: Date;
+}
+
+/** SiteCalls upsert of a batch in one statement (DESIGN §4.1 rule in the WHERE). */
+async function upsertSiteCalls(client: pg.PoolClient, site: string, s: readonly OperationSnapshot[]): Promise<void> {
+  if (s.length === 0) return;
+  // DESIGN §4.1: only a newer version of a row that is not terminal, and only from the row's own site.
+  await client.query(
+    `INSERT INTO site_calls (tracked_operation_id, source_site, kind, channel, target_summary, status, retry_count,
+       last_error, http_status, source_instance_id, source_script, source_node, created_at_utc, updated_at_utc,
+       terminal_at_utc, version, ingested_at_utc)
+     SELECT u.id, $1, u.kind, u.channel, u.target, u.status, u.retry_count, u.last_error, u.http_status,
+       u.source_instance_id, u.source_script, u.source_node, u.created_at, u.updated_at, u.terminal_at,
+       u.version, now()
+     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[],
+       $9::integer[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[],
+       $15::timestamptz[], $16::bigint[])
+       AS u(id, kind, channel, target, status, retry_count, last_error, http_status, source_instance_id,
+            source_script, source_node, created_at, updated_at, terminal_at, version)
+     ON CONFLICT (tracked_operation_id) DO UPDATE SET
+       status = excluded.status, retry_count = excluded.retry_count, last_error = excluded.last_error,
+       http_status = excluded.http_status, updated_at_utc = excluded.updated_at_utc,
+       terminal_at_utc = excluded.terminal_at_utc, version = excluded.version,
+       ingested_at_utc = excluded.ingested_at_utc
+     WHERE excluded.version > site_calls.version
+       AND site_calls.status NOT IN ('Delivered', 'Failed', 'Discarded')
+       AND site_calls.source_site = excluded.source_site`,
+    [
+      site,
+      s.map((x) => x.trackedOperationId),
+      s.map((x) => seedKind(x.channel)),
+      s.map((x) => x.channel),
+      s.map((x) => x.target),
+      s.map((x) => x.status),
+      s.map((x) => x.retryCount),
+      s.map((x) => x.lastError),
+      s.map((x) => x.httpStatus),
+      s.map((x) => x.sourceInstanceId),
+      s.map((x) => x.sourceScript),
+      s.map((x) => x.sourceNode),
+      s.map((x) => x.createdAtUtc),
+      s.map((x) => x.updatedAtUtc),
+      s.map((x) => x.terminalAtUtc),
+      s.map((x) => x.version),
+    ],
+  );
+}
+
+function siteCallOf(r: PgSiteCall): SiteCallRow {
+  return {
+    trackedOperationId: r.tracked_operation_id,
+    sourceSite: r.source_site,
+    kind: r.kind,
+    channel: r.channel,
+    targetSummary: r.target_summary,
+    status: r.status,
+    retryCount: r.retry_count,
+    lastError: r.last_error,
+    httpStatus: r.http_status,
+    sourceInstanceId: r.source_instance_id,
+    sourceScript: r.source_script,
+    sourceNode: r.source_node,
+    createdAtUtc: r.created_at_utc.toISOString(),
+    updatedAtUtc: r.updated_at_utc.toISOString(),
+    terminalAtUtc: iso(r.terminal_at_utc),
+    version: Number(r.version),
+    ingestedAtUtc: r.ingested_at_utc.toISOString(),
+  };
+}
+
+function auditOf(r: PgAudit): AuditLogRow {
+  return {
+    eventId: r.event_id,
+    occurredAtUtc: r.occurred_at_utc.toISOString(),
+    sourceSite: r.source_site,
+    trackedOperationId: r.tracked_operation_id,
+    kind: r.kind,
+    status: r.status,
+    channel: r.channel,
+    target: r.target,
+    actor: r.actor,
+    sourceNode: r.source_node,
+    error: r.error,
+    httpStatus: r.http_status,
+    durationMs: r.duration_ms,
+    ingestedAtUtc: r.ingested_at_utc.toISOString(),
+  };
+}
