@@ -2,6 +2,8 @@ export {
   type AuditLogRow,
   type CentralEngine,
   type CentralRepository,
+  type ConfigReport,
+  type ConfigRevision,
   type IngestResult,
   type KpiOptions,
   type PurgeResult,
@@ -24,3 +26,4 @@ export { reconcileSite, RECONCILE_PAGE } from './reconcile.js';
 export { startCentralNode, type CentralNode, type CentralNodeOptions } from './node.js';
 export { createToken, TokenVerifier, ROLES, isRole, roleAllows } from './tokens.js';
 export { siteAuthenticator } from './site-auth.js';
+export { Deployer, DEPLOY_TIMEOUT_MS, type SiteDeployment } from './deploy.js';

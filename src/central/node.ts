@@ -2,10 +2,12 @@
 // reconciliation of each site on connect and on an interval, and a small HTTP
 // API (health, readiness, SiteCalls and the Retry/Discard relay).
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { Gauge, Registry } from 'prom-client';
 import {
+  ConfigError,
   OperationStatus,
   ScadaLinkError,
   describeError,
@@ -22,6 +24,7 @@ import {
   type SiteCallKpis,
   openCentralRepository,
 } from './db/index.js';
+import { Deployer } from './deploy.js';
 import { reconcileSite } from './reconcile.js';
 import { siteAuthenticator } from './site-auth.js';
 import { TokenVerifier, roleAllows } from './tokens.js';
@@ -48,11 +51,16 @@ export interface CentralNodeOptions {
   readonly siteCallRetentionMs?: number;
   /** AuditLog rows are purged this long after they occurred (PostgreSQL: whole months). Default 365 days. */
   readonly auditRetentionMs?: number;
+  /** The project central deploys to its sites (recorded as a revision at start when it changed). */
+  readonly projectDir?: string;
+  /** Environment for validating the project (unset `${ENV}` references are the sites' to resolve). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface CentralNode {
   readonly repo: CentralRepository;
   readonly link: SiteLinkServer;
+  readonly deployer: Deployer;
   readonly url: string;
   readonly grpcPort: number;
   /** Runs the daily purge now, unless another node is running it; resolves with what it removed, or undefined if it did not run. */
@@ -64,6 +72,7 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   UNKNOWN_OPERATION: 404,
   OPERATION_NOT_FOUND: 404,
   OPERATION_NOT_PARKED: 409,
+  NO_PROJECT: 409,
   SITE_UNREACHABLE: 503,
 };
 
@@ -95,9 +104,24 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     tls: options.tls,
     authenticate: siteAuthenticator(repo),
     ingest: (site, events) => repo.ingest(site, events),
-    onSession: reconcile,
+    onSession: (session) => {
+      reconcile(session);
+      deployer
+        .connected(session)
+        .catch((err: unknown) => logger.warn({ site: session.site, err: describeError(err) }, 'configuration check failed'));
+    },
   });
-  const app = buildHttp(repo, link, {
+  const deployer = new Deployer(repo, link, logger, options.projectDir === undefined ? undefined : resolve(options.projectDir), options.env ?? process.env);
+  if (options.projectDir !== undefined) {
+    try {
+      const { config, created } = await deployer.record('central start');
+      logger.info({ revision: config.revision, sha256: config.sha256, created }, created ? 'project recorded as a new revision' : 'project unchanged');
+    } catch (err) {
+      await repo.close();
+      throw err;
+    }
+  }
+  const app = buildHttp(repo, link, deployer, {
     intervalMs: options.kpiIntervalMs ?? 3_600_000,
     stuckAfterMs: options.stuckAfterMs ?? 600_000,
   });
@@ -114,7 +138,10 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   const timer = setInterval(() => {
     for (const site of link.sites()) {
       const s = link.session(site);
-      if (s) reconcile(s);
+      if (s === undefined) continue;
+      reconcile(s);
+      // A revision another central node recorded reaches this node's sites here at the latest.
+      deployer.sync(s).catch((err: unknown) => logger.warn({ site, err: describeError(err) }, 'configuration check failed'));
     }
   }, options.reconcileIntervalMs ?? 300_000);
   timer.unref();
@@ -144,6 +171,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   return {
     repo,
     link,
+    deployer,
     url,
     grpcPort,
     runMaintenance,
@@ -227,7 +255,7 @@ function centralMetrics(repo: CentralRepository, kpi: { intervalMs: number; stuc
   return registry;
 }
 
-function buildHttp(repo: CentralRepository, link: SiteLinkServer, kpi: { intervalMs: number; stuckAfterMs: number }): FastifyInstance {
+function buildHttp(repo: CentralRepository, link: SiteLinkServer, deployer: Deployer, kpi: { intervalMs: number; stuckAfterMs: number }): FastifyInstance {
   const app = Fastify({ logger: false });
   const registry = centralMetrics(repo, kpi);
   // Every /admin/ request needs an operator token; acting on operations needs Deployment or Admin.
@@ -264,6 +292,38 @@ function buildHttp(repo: CentralRepository, link: SiteLinkServer, kpi: { interva
     const row = await repo.siteCall(req.params.id);
     if (row === undefined) return sendError(reply, new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${req.params.id} at central`));
     return { ...row, audit: await repo.auditOf(req.params.id) };
+  });
+  app.get('/admin/api/sites', async () => {
+    const latest = await repo.latestConfig();
+    const sites = await repo.sites();
+    return {
+      latestRevision: latest === undefined ? null : { revision: latest.revision, sha256: latest.sha256, createdAtUtc: latest.createdAtUtc, createdBy: latest.createdBy },
+      sites: sites.map((s) => {
+        const session = link.session(s.name);
+        return {
+          name: s.name,
+          connected: session !== undefined,
+          node: session?.node ?? null,
+          version: session?.version ?? null,
+          configRevision: s.configRevision,
+          configError: s.configError,
+          configReportedAtUtc: s.configReportedAtUtc,
+        };
+      }),
+    };
+  });
+  // Re-reads the project directory, records it if it changed, and sends it to every connected site.
+  app.post('/admin/api/deployments', async (req, reply) => {
+    try {
+      const { config, created } = await deployer.record((req as { operator?: string }).operator ?? 'operator');
+      const sites = await deployer.deployAll(config);
+      return reply.code(created ? 201 : 200).send({ revision: config.revision, sha256: config.sha256, created, sites });
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        return reply.code(400).send({ error: { code: err.code, message: err.message, details: { issues: err.issues } } });
+      }
+      return sendError(reply, err);
+    }
   });
   for (const action of ['retry', 'discard'] as const) {
     app.post<{ Params: { id: string } }>(`/admin/api/site-calls/:id/${action}`, async (req, reply) => {

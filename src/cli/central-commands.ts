@@ -21,6 +21,7 @@ export function registerCentralCommands(program: Command): void {
     .command('run', { isDefault: true })
     .description('run central: the site link (gRPC), telemetry ingest, reconciliation and the admin API')
     .requiredOption('--data <dir>', 'data directory (central.db when no --database-url)')
+    .option('--project <dir>', 'the project to deploy to the sites (recorded as a new revision when it changed)')
     .option('--database-url <url>', 'PostgreSQL URL (postgres://…); default: SQLite in --data')
     .option('--host <host>', 'address of the HTTP endpoints', '127.0.0.1')
     .option('--port <port>', 'port of the HTTP endpoints (0 picks one)', '8080')
@@ -30,12 +31,13 @@ export function registerCentralCommands(program: Command): void {
     .option('--tls-key <file>', 'and this private key (PEM)')
     .option('--site-call-retention <days>', 'days a terminal SiteCalls row is kept after it ended', '365')
     .option('--audit-retention <days>', 'days an AuditLog row is kept (PostgreSQL: whole months)', '365')
-    .action(async (opts: { data: string; databaseUrl?: string; host: string; port: string; grpcHost: string; grpcPort: string; tlsCert?: string; tlsKey?: string; siteCallRetention: string; auditRetention: string }) => {
+    .action(async (opts: { data: string; project?: string; databaseUrl?: string; host: string; port: string; grpcHost: string; grpcPort: string; tlsCert?: string; tlsKey?: string; siteCallRetention: string; auditRetention: string }) => {
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
         throw new ScadaLinkError('INVALID_ARGUMENT', '--tls-cert and --tls-key go together');
       }
       const node = await startCentralNode({
         dataDir: resolve(opts.data),
+        projectDir: opts.project,
         databaseUrl: opts.databaseUrl ?? process.env.SCADALINK_DATABASE_URL,
         host: opts.host,
         port: parsePort('--port', opts.port),

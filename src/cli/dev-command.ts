@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { ScadaLinkError, hashSecret, packageRoot } from '../commons/index.js';
 import { createToken, startCentralNode } from '../central/index.js';
-import { startSiteNode } from '../site/index.js';
+import { loadProject, type ProjectConfig } from '../config/index.js';
+import { type SiteNode, startSiteNode } from '../site/index.js';
 import { startDemoErp } from './demo-erp.js';
 import { parsePort, stopOnSignals } from './process.js';
 
@@ -25,32 +26,69 @@ export function registerDevCommand(program: Command): void {
       const erp = await startDemoErp('127.0.0.1', erpPort).catch((err: unknown) => {
         throw new ScadaLinkError('PORT_IN_USE', `the demo ERP cannot listen on 127.0.0.1:${erpPort}: ${String(err)}`);
       });
+      // The site's environment (the demo project reaches its ERP through DEMO_ERP_URL).
+      const siteEnv = { ...process.env, DEMO_ERP_URL: erp.url };
+      const siteName = soleSite(loadProject(opts.project, siteEnv));
       const central = await startCentralNode({
         dataDir: join(dataDir, 'central'),
+        // Central deploys the project to the site over the link, as in production.
+        projectDir: opts.project,
+        env: siteEnv,
         port: parsePort('--central-port', opts.centralPort),
         grpcPort: 0,
         logger: logger.child({ role: 'central' }),
       });
       // One process, so the site's secret never leaves it: a fresh one at every start.
       const secret = randomBytes(24).toString('base64url');
-      await central.repo.putSite('plant1', await hashSecret(secret));
+      await central.repo.putSite(siteName, await hashSecret(secret));
       // An Admin token for the person at the keyboard, in a file only they can read (never in the log).
       const tokenFile = join(dataDir, 'central', 'admin-token');
       writeFileSync(tokenFile, `${await createToken(central.repo, 'dev', 'Admin')}\n`, { mode: 0o600 });
       const site = await startSiteNode({
-        projectDir: opts.project,
+        site: siteName,
         dataDir: join(dataDir, 'site'),
         port: parsePort('--port', opts.port),
         logger: logger.child({ role: 'site' }),
         central: { address: `127.0.0.1:${central.grpcPort}`, secret },
-        // The demo project reaches its ERP at 127.0.0.1:9090 unless told otherwise.
-        env: { ...process.env, DEMO_ERP_URL: erp.url },
+        env: siteEnv,
       });
-      logger.info({ site: site.url, central: central.url, erp: erp.url, adminTokenFile: tokenFile }, 'dev ready');
+      // A first start waits for central's deployment; later ones run the stored revision at once.
+      if (site.runtime === undefined) {
+        await waitForDeployment(site, 30_000).catch(async (err: unknown) => {
+          await site.stop();
+          await central.stop();
+          await erp.close();
+          throw err;
+        });
+      }
+      logger.info({ site: site.url, central: central.url, erp: erp.url, adminTokenFile: tokenFile, configRevision: site.configRevision }, 'dev ready');
       stopOnSignals('central, site and ERP', async () => {
         await site.stop();
         await central.stop();
         await erp.close();
       });
     });
+}
+
+function soleSite(project: ProjectConfig): string {
+  const names = Object.keys(project.sites);
+  if (names.length !== 1) {
+    throw new ScadaLinkError('SITE_REQUIRED', `scadalink dev runs one site; the project defines ${names.length} (${names.join(', ')})`);
+  }
+  return names[0]!;
+}
+
+/** Resolves when the site runs a deployed revision; DEPLOYMENT_TIMEOUT (see central's log for why) after `ms`. */
+function waitForDeployment(site: SiteNode, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      site.events.off('deployed', done);
+      reject(new ScadaLinkError('DEPLOYMENT_TIMEOUT', `the site did not take central's deployment within ${ms} ms (see the log)`));
+    }, ms);
+    function done(): void {
+      clearTimeout(timer);
+      resolve();
+    }
+    site.events.once('deployed', done);
+  });
 }

@@ -66,7 +66,7 @@ export function registerSiteCommands(program: Command): void {
   site
     .command('run', { isDefault: true })
     .description('run a site node (the default: `scadalink site --project DIR --data DIR`)')
-    .requiredOption('--project <dir>', 'project directory (scadalink.yaml + scripts/)')
+    .option('--project <dir>', 'project directory (scadalink.yaml + scripts/), run until central deploys a revision')
     .requiredOption('--data <dir>', 'data directory for the site store')
     .option('--site <name>', 'which site of the project this node is (default: the only one)')
     .option('--host <host>', 'address of the HTTP endpoints', '127.0.0.1')
@@ -76,7 +76,7 @@ export function registerSiteCommands(program: Command): void {
     .option('--central <host:port>', "central's site-link address; the site's secret comes from SCADALINK_SITE_SECRET")
     .option('--central-ca <file>', "dial central over TLS, trusting this CA or self-signed certificate (PEM)")
     .option('--central-tls', 'dial central over TLS, trusting the system CAs')
-    .action(async (opts: { project: string; data: string; site?: string; host: string; port: string; synchronous: string; shutdownDeadline: string; central?: string; centralCa?: string; centralTls?: boolean }) => {
+    .action(async (opts: { project?: string; data: string; site?: string; host: string; port: string; synchronous: string; shutdownDeadline: string; central?: string; centralCa?: string; centralTls?: boolean }) => {
       const synchronous = opts.synchronous.toUpperCase();
       let central: { address: string; secret: string; tls?: { ca?: Buffer } } | undefined;
       if (opts.central !== undefined) {

@@ -26,3 +26,4 @@ export type {
 export { loadProject, parseProject, PROJECT_FILE, SCRIPTS_DIR } from './load.js';
 export type { ScriptReader } from './resolve.js';
 export { parseDuration } from './duration.js';
+export { MAX_BUNDLE_BYTES, type ProjectBundle, bundleOf, checkProjectForSites, parseProjectBundle, readProjectBundle } from './bundle.js';

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type AuditEvent, ScadaLinkError, describeError } from '../commons/index.js';
+import { MAX_BUNDLE_BYTES } from '../config/index.js';
 import { auditEventMsg } from './convert.js';
 import { SECRET_HEADER, SITE_HEADER, siteLinkPackage } from './proto.js';
 import type { CentralMessage__Output } from './generated/scadalink/v1/CentralMessage.js';
@@ -68,6 +69,8 @@ export class SiteLinkClient {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.initial_reconnect_backoff_ms': options.minBackoffMs ?? 200,
       'grpc.max_reconnect_backoff_ms': options.maxBackoffMs ?? 30_000,
+      // A configuration deployment carries the whole project (at most MAX_BUNDLE_BYTES).
+      'grpc.max_receive_message_length': 2 * MAX_BUNDLE_BYTES,
     }) as unknown as GeneratedClient;
   }
 

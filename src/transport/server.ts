@@ -57,14 +57,14 @@ export class SiteSession {
   }
 
   /** Sends a command and resolves with the site's reply; SITE_UNREACHABLE when the stream is gone or the site does not answer in time. */
-  command(body: CommandBody): Promise<CommandReply__Output> {
+  command(body: CommandBody, timeoutMs = this.timeoutMs): Promise<CommandReply__Output> {
     if (this.#closed) return Promise.reject(unreachable(this.site, 'its link is closed'));
     const correlationId = randomUUID();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(correlationId);
-        reject(unreachable(this.site, `no reply within ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
+        reject(unreachable(this.site, `no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.#pending.set(correlationId, { resolve, reject, timer });
       this.stream.write({ command: { ...body, correlationId } });
     });

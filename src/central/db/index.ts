@@ -2,6 +2,8 @@ export type {
   AuditLogRow,
   CentralEngine,
   CentralRepository,
+  ConfigReport,
+  ConfigRevision,
   IngestResult,
   KpiOptions,
   PurgeResult,

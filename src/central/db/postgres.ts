@@ -15,6 +15,8 @@ import {
 import { ingestRows, seedKind } from './ingest-rows.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
 import type {
+  ConfigReport,
+  ConfigRevision,
   AuditLogRow,
   CentralRepository,
   IngestResult,
@@ -30,6 +32,8 @@ import type {
 
 /** pg_advisory_xact_lock key that serialises migrations and partition creation across central nodes. */
 const SCHEMA_LOCK = 7_305_001;
+/** Serialises recording a configuration revision across central nodes. */
+const CONFIG_LOCK = 7_305_002;
 /** First key of the two-key advisory locks that make jobs cluster singletons. */
 const EXCLUSIVE_SPACE = 7_305_002;
 /** Months of AuditLog partitions created ahead of the current one. */
@@ -337,26 +341,76 @@ export class PostgresCentralRepository implements CentralRepository {
   }
 
   async site(name: string): Promise<SiteRecord | undefined> {
-    const { rows } = await this.pool.query<{
-      name: string;
-      secret_hash: string;
-      created_at_utc: Date;
-      reconcile_version: string;
-    }>('SELECT * FROM sites WHERE name = $1', [name]);
-    const r = rows[0];
-    return r === undefined
-      ? undefined
-      : {
-          name: r.name,
-          secretHash: r.secret_hash,
-          createdAtUtc: r.created_at_utc.toISOString(),
-          reconcileVersion: Number(r.reconcile_version),
-        };
+    const { rows } = await this.pool.query<PgSite>('SELECT * FROM sites WHERE name = $1', [name]);
+    return rows[0] === undefined ? undefined : siteOf(rows[0]);
+  }
+
+  async sites(): Promise<SiteRecord[]> {
+    const { rows } = await this.pool.query<PgSite>('SELECT * FROM sites ORDER BY name');
+    return rows.map(siteOf);
+  }
+
+  putConfig(files: Readonly<Record<string, string>>, sha256: string, createdBy: string): Promise<ConfigRevision> {
+    return inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [CONFIG_LOCK]);
+      const latest = await latestConfigOn(client);
+      if (latest !== undefined && latest.sha256 === sha256) return latest;
+      await client.query('INSERT INTO config_revisions (content_sha256, content, created_at_utc, created_by) VALUES ($1, $2, now(), $3)', [
+        sha256,
+        JSON.stringify(files),
+        createdBy,
+      ]);
+      return (await latestConfigOn(client))!;
+    });
+  }
+
+  latestConfig(): Promise<ConfigRevision | undefined> {
+    return latestConfigOn(this.pool);
+  }
+
+  async reportConfig(site: string, report: ConfigReport): Promise<void> {
+    await this.pool.query('UPDATE sites SET config_revision = $1, config_error = $2, config_reported_at_utc = now() WHERE name = $3', [
+      report.revision,
+      report.error,
+      site,
+    ]);
   }
 
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+interface PgSite {
+  name: string;
+  secret_hash: string;
+  created_at_utc: Date;
+  reconcile_version: string;
+  config_revision: string | null;
+  config_error: string | null;
+  config_reported_at_utc: Date | null;
+}
+
+function siteOf(r: PgSite): SiteRecord {
+  return {
+    name: r.name,
+    secretHash: r.secret_hash,
+    createdAtUtc: r.created_at_utc.toISOString(),
+    reconcileVersion: Number(r.reconcile_version),
+    configRevision: r.config_revision === null ? null : Number(r.config_revision),
+    configError: r.config_error,
+    configReportedAtUtc: iso(r.config_reported_at_utc),
+  };
+}
+
+async function latestConfigOn(q: pg.Pool | pg.PoolClient): Promise<ConfigRevision | undefined> {
+  const { rows } = await q.query<{ revision: string; content_sha256: string; content: Record<string, string>; created_at_utc: Date; created_by: string }>(
+    'SELECT * FROM config_revisions ORDER BY revision DESC LIMIT 1',
+  );
+  const r = rows[0];
+  return r === undefined
+    ? undefined
+    : { revision: Number(r.revision), sha256: r.content_sha256, files: r.content, createdAtUtc: r.created_at_utc.toISOString(), createdBy: r.created_by };
 }
 
 interface PgSiteCall {

@@ -8,6 +8,8 @@ import { type AuditEvent, type OperationSnapshot, migrateSqlite, packageRoot, re
 import { ingestRows, seedKind } from './ingest-rows.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
 import type {
+  ConfigReport,
+  ConfigRevision,
   AuditLogRow,
   CentralRepository,
   IngestResult,
@@ -259,20 +261,72 @@ export class SqliteCentralRepository implements CentralRepository {
   }
 
   site(name: string): Promise<SiteRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM Sites WHERE Name = ?').get(name) as
-      | { Name: string; SecretHash: string; CreatedAtUtc: string; ReconcileVersion: number }
+    const row = this.db.prepare('SELECT * FROM Sites WHERE Name = ?').get(name) as SiteDbRow | undefined;
+    return Promise.resolve(row === undefined ? undefined : siteOf(row));
+  }
+
+  sites(): Promise<SiteRecord[]> {
+    return Promise.resolve((this.db.prepare('SELECT * FROM Sites ORDER BY Name').all() as SiteDbRow[]).map(siteOf));
+  }
+
+  putConfig(files: Readonly<Record<string, string>>, sha256: string, createdBy: string): Promise<ConfigRevision> {
+    const tx = this.db.transaction((): ConfigRevision => {
+      const latest = this.#latestConfig();
+      if (latest !== undefined && latest.sha256 === sha256) return latest;
+      this.db
+        .prepare('INSERT INTO ConfigRevisions (ContentSha256, Content, CreatedAtUtc, CreatedBy) VALUES (?, ?, ?, ?)')
+        .run(sha256, JSON.stringify(files), new Date().toISOString(), createdBy);
+      return this.#latestConfig()!;
+    });
+    return Promise.resolve(tx.immediate());
+  }
+
+  latestConfig(): Promise<ConfigRevision | undefined> {
+    return Promise.resolve(this.#latestConfig());
+  }
+
+  #latestConfig(): ConfigRevision | undefined {
+    const r = this.db.prepare('SELECT * FROM ConfigRevisions ORDER BY Revision DESC LIMIT 1').get() as
+      | { Revision: number; ContentSha256: string; Content: string; CreatedAtUtc: string; CreatedBy: string }
       | undefined;
-    return Promise.resolve(
-      row === undefined
-        ? undefined
-        : { name: row.Name, secretHash: row.SecretHash, createdAtUtc: row.CreatedAtUtc, reconcileVersion: row.ReconcileVersion },
-    );
+    return r === undefined
+      ? undefined
+      : { revision: r.Revision, sha256: r.ContentSha256, files: JSON.parse(r.Content) as Record<string, string>, createdAtUtc: r.CreatedAtUtc, createdBy: r.CreatedBy };
+  }
+
+  reportConfig(site: string, report: ConfigReport): Promise<void> {
+    this.db
+      .prepare('UPDATE Sites SET ConfigRevision = ?, ConfigError = ?, ConfigReportedAtUtc = ? WHERE Name = ?')
+      .run(report.revision, report.error, new Date().toISOString(), site);
+    return Promise.resolve();
   }
 
   close(): Promise<void> {
     this.db.close();
     return Promise.resolve();
   }
+}
+
+interface SiteDbRow {
+  Name: string;
+  SecretHash: string;
+  CreatedAtUtc: string;
+  ReconcileVersion: number;
+  ConfigRevision: number | null;
+  ConfigError: string | null;
+  ConfigReportedAtUtc: string | null;
+}
+
+function siteOf(r: SiteDbRow): SiteRecord {
+  return {
+    name: r.Name,
+    secretHash: r.SecretHash,
+    createdAtUtc: r.CreatedAtUtc,
+    reconcileVersion: r.ReconcileVersion,
+    configRevision: r.ConfigRevision,
+    configError: r.ConfigError,
+    configReportedAtUtc: r.ConfigReportedAtUtc,
+  };
 }
 
 function siteCallOf(r: SiteCallDbRow): SiteCallRow {

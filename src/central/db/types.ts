@@ -62,6 +62,27 @@ export interface SiteRecord {
   readonly secretHash: string;
   readonly createdAtUtc: string;
   readonly reconcileVersion: number;
+  /** The configuration revision the site last reported running (null: a local project, or not known yet). */
+  readonly configRevision: number | null;
+  /** Why the site refused the last deployment (null when it took it). */
+  readonly configError: string | null;
+  readonly configReportedAtUtc: string | null;
+}
+
+/** A project central deploys to its sites (DESIGN §8), as its files. */
+export interface ConfigRevision {
+  readonly revision: number;
+  readonly sha256: string;
+  /** Relative path -> text: scadalink.yaml and scripts/... */
+  readonly files: Readonly<Record<string, string>>;
+  readonly createdAtUtc: string;
+  readonly createdBy: string;
+}
+
+/** What a site reported about its configuration. */
+export interface ConfigReport {
+  readonly revision: number | null;
+  readonly error: string | null;
 }
 
 /** Point-in-time KPIs over SiteCalls (seed 001 "KPIs"), global or for one site. */
@@ -171,6 +192,18 @@ export interface CentralRepository {
   /** Creates the site or replaces its secret hash. */
   putSite(name: string, secretHash: string): Promise<void>;
   site(name: string): Promise<SiteRecord | undefined>;
+  /** Every site, by name. */
+  sites(): Promise<SiteRecord[]>;
+
+  /**
+   * Records the files as the newest revision unless they equal the newest one
+   * (same sha256); returns the newest revision either way. Serialised, so
+   * several nodes starting on one project record it once.
+   */
+  putConfig(files: Readonly<Record<string, string>>, sha256: string, createdBy: string): Promise<ConfigRevision>;
+  latestConfig(): Promise<ConfigRevision | undefined>;
+  /** Stores what the site reported (on connect, and in answer to a deployment). */
+  reportConfig(site: string, report: ConfigReport): Promise<void>;
 
   close(): Promise<void>;
 }

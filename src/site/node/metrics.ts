@@ -6,19 +6,23 @@ export function uuidv7Time(id: string): number {
   return parseInt(id.slice(0, 8) + id.slice(9, 13), 16);
 }
 
-/** The site's Prometheus metrics, read from the runtime at scrape time. */
-export function siteMetrics(site: SiteRuntime): Registry {
+/**
+ * The site's Prometheus metrics, read at scrape time from the runtime running
+ * now (a deployment replaces it; a site waiting for its first one has none).
+ */
+export function siteMetrics(current: () => SiteRuntime | undefined, site: string): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ site: site.site });
+  registry.setDefaultLabels({ site });
   collectDefaultMetrics({ register: registry, prefix: 'scadalink_' });
-  const { store, engine } = site;
 
   new Gauge({
     name: 'scadalink_sf_buffer_depth',
     help: 'Operations waiting in the store-and-forward buffer (not parked).',
     registers: [registry],
     collect() {
-      const c = store.buffer.counts();
+      const rt = current();
+      if (rt === undefined) return;
+      const c = rt.store.buffer.counts();
       this.set(c.total - c.parked);
     },
   });
@@ -27,7 +31,9 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Operations parked for an operator.',
     registers: [registry],
     collect() {
-      this.set(store.buffer.counts().parked);
+      const rt = current();
+      if (rt === undefined) return;
+      this.set(rt.store.buffer.counts().parked);
     },
   });
   new Gauge({
@@ -35,7 +41,9 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Age of the oldest operation still waiting for delivery (0 when none).',
     registers: [registry],
     collect() {
-      const id = store.buffer.oldestPendingId();
+      const rt = current();
+      if (rt === undefined) return;
+      const id = rt.store.buffer.oldestPendingId();
       this.set(id ? Math.max(0, (Date.now() - uuidv7Time(id)) / 1000) : 0);
     },
   });
@@ -44,7 +52,9 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Retry attempts in flight right now.',
     registers: [registry],
     collect() {
-      this.set(engine.inFlightCount);
+      const rt = current();
+      if (rt === undefined) return;
+      this.set(rt.engine.inFlightCount);
     },
   });
   new Counter({
@@ -53,8 +63,10 @@ export function siteMetrics(site: SiteRuntime): Registry {
     labelNames: ['outcome'],
     registers: [registry],
     collect() {
+      const rt = current();
+      if (rt === undefined) return;
       this.reset();
-      for (const [outcome, n] of Object.entries(engine.stats.attempts)) this.inc({ outcome }, n);
+      for (const [outcome, n] of Object.entries(rt.engine.stats.attempts)) this.inc({ outcome }, n);
     },
   });
   new Counter({
@@ -62,8 +74,10 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Cached operations submitted.',
     registers: [registry],
     collect() {
+      const rt = current();
+      if (rt === undefined) return;
       this.reset();
-      this.inc(engine.stats.submitted);
+      this.inc(rt.engine.stats.submitted);
     },
   });
   new Counter({
@@ -71,8 +85,10 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Operations that ran out of retries and were parked.',
     registers: [registry],
     collect() {
+      const rt = current();
+      if (rt === undefined) return;
       this.reset();
-      this.inc(engine.stats.parked);
+      this.inc(rt.engine.stats.parked);
     },
   });
   new Counter({
@@ -80,8 +96,10 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Script executions started.',
     registers: [registry],
     collect() {
+      const rt = current();
+      if (rt === undefined) return;
       this.reset();
-      this.inc(site.scriptStats.executions);
+      this.inc(rt.scriptStats.executions);
     },
   });
   new Counter({
@@ -89,8 +107,10 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Script executions that ended in an error (timeouts included).',
     registers: [registry],
     collect() {
+      const rt = current();
+      if (rt === undefined) return;
       this.reset();
-      this.inc(site.scriptStats.errors);
+      this.inc(rt.scriptStats.errors);
     },
   });
   new Gauge({
@@ -98,7 +118,9 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Audit events waiting to be acknowledged by central.',
     registers: [registry],
     collect() {
-      this.set(store.outbox.depth().count);
+      const rt = current();
+      if (rt === undefined) return;
+      this.set(rt.store.outbox.depth().count);
     },
   });
   new Gauge({
@@ -106,7 +128,9 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Age of the oldest audit event not yet acknowledged by central (0 when none).',
     registers: [registry],
     collect() {
-      const oldest = store.outbox.depth().oldestUtc;
+      const rt = current();
+      if (rt === undefined) return;
+      const oldest = rt.store.outbox.depth().oldestUtc;
       this.set(oldest === null ? 0 : Math.max(0, (Date.now() - Date.parse(oldest)) / 1000));
     },
   });
@@ -115,7 +139,9 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Audit events central refused for good, kept in audit_rejected and never resent.',
     registers: [registry],
     collect() {
-      this.set(store.outbox.rejectedCount());
+      const rt = current();
+      if (rt === undefined) return;
+      this.set(rt.store.outbox.rejectedCount());
     },
   });
   new Counter({
@@ -123,8 +149,10 @@ export function siteMetrics(site: SiteRuntime): Registry {
     help: 'Audit events that could not be written (the work went on).',
     registers: [registry],
     collect() {
+      const rt = current();
+      if (rt === undefined) return;
       this.reset();
-      this.inc(store.counters.auditWriteFailures);
+      this.inc(rt.store.counters.auditWriteFailures);
     },
   });
   return registry;

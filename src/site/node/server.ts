@@ -15,6 +15,7 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   SCRIPT_NOT_CALLABLE: 409,
   INVALID_ATTRIBUTE_VALUE: 400,
   SITE_STOPPING: 503,
+  NOT_DEPLOYED: 503,
 };
 
 function clampLimit(given: string | undefined): number {
@@ -29,9 +30,11 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 }
 
 export interface InfoExtra {
+  readonly site: string;
   readonly version: string;
-  readonly projectDir: string;
   readonly dataDir: string;
+  /** Where the running project came from: a directory, or `central revision N`. */
+  readonly source: () => { readonly projectDir?: string; readonly configRevision: number | null };
   /** When set, /admin/api requires `Authorization: Bearer <token>`; when not, only loopback clients may use it. */
   readonly adminToken?: string;
 }
@@ -46,9 +49,17 @@ function isLoopback(address: string): boolean {
  * /health, /ready, /metrics and /info (DESIGN §2), and a small admin API for
  * operators and tools on the site itself. It listens on loopback by default.
  */
-export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => boolean): FastifyInstance {
+export function siteServer(current: () => SiteRuntime | undefined, info: InfoExtra, isReady: () => boolean): FastifyInstance {
   const app = Fastify({ logger: false });
-  const registry = siteMetrics(site);
+  const registry = siteMetrics(current, info.site);
+  // The runtime a request sees: a site waiting for its first deployment has none.
+  const notDeployed = (): ScadaLinkError =>
+    new ScadaLinkError('NOT_DEPLOYED', 'this site has no configuration yet; it waits for central to deploy one');
+  const running = (): SiteRuntime => {
+    const rt = current();
+    if (rt === undefined) throw notDeployed();
+    return rt;
+  };
   const expected = info.adminToken ? digest(info.adminToken) : undefined;
 
   // Security by default: the admin API moves operations and runs scripts.
@@ -72,25 +83,31 @@ export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => bo
     isReady() ? { status: 'ready' } : reply.code(503).send({ status: 'not ready' }),
   );
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  app.get('/info', async () => ({
-    role: 'site',
-    site: site.site,
-    node: site.nodeName,
-    version: info.version,
-    projectDir: info.projectDir,
-    dataDir: info.dataDir,
-    startedAtUtc: new Date(site.startedAt).toISOString(),
-    uptimeSeconds: Math.round((Date.now() - site.startedAt) / 1000),
-    instances: site.instanceCodes(),
-  }));
+  app.get('/info', async () => {
+    const site = current();
+    return {
+      role: 'site',
+      site: info.site,
+      node: site?.nodeName,
+      version: info.version,
+      ...info.source(),
+      dataDir: info.dataDir,
+      startedAtUtc: site && new Date(site.startedAt).toISOString(),
+      uptimeSeconds: site && Math.round((Date.now() - site.startedAt) / 1000),
+      instances: site?.instanceCodes() ?? [],
+    };
+  });
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.url.startsWith('/admin/') && current() === undefined) return sendError(reply, notDeployed());
+  });
 
   app.get<{ Params: { id: string } }>('/admin/api/operations/:id', async (req, reply) => {
-    const snap = site.engine.status(req.params.id);
+    const snap = running().engine.status(req.params.id);
     return snap ?? reply.code(404).send({ error: { code: 'OPERATION_NOT_FOUND', message: `no operation ${req.params.id}` } });
   });
   app.get<{ Querystring: { after?: string; limit?: string } }>('/admin/api/parked', async (req) => {
     const limit = clampLimit(req.query.limit);
-    return site.store.buffer.parked(req.query.after, limit).map((op) => ({ ...op, request: undefined, ...site.engine.status(op.id) }));
+    return running().store.buffer.parked(req.query.after, limit).map((op) => ({ ...op, request: undefined, ...running().engine.status(op.id) }));
   });
   for (const action of ['retry', 'discard'] as const) {
     app.post<{ Params: { id: string }; Body: { operator?: string } | undefined }>(
@@ -99,8 +116,8 @@ export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => bo
         const operator = req.body?.operator ?? 'operator';
         try {
           return action === 'retry'
-            ? await site.engine.retryParked(req.params.id, operator)
-            : await site.engine.discardParked(req.params.id, operator);
+            ? await running().engine.retryParked(req.params.id, operator)
+            : await running().engine.discardParked(req.params.id, operator);
         } catch (err) {
           return sendError(reply, err);
         }
@@ -111,7 +128,7 @@ export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => bo
     '/admin/api/instances/:instance/scripts/:script/call',
     async (req, reply) => {
       try {
-        return { result: await site.callScript(req.params.instance, req.params.script, req.body ?? {}) };
+        return { result: await running().callScript(req.params.instance, req.params.script, req.body ?? {}) };
       } catch (err) {
         return sendError(reply, err);
       }
@@ -119,7 +136,7 @@ export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => bo
   );
   app.get<{ Params: { instance: string } }>('/admin/api/instances/:instance/attributes', async (req, reply) => {
     try {
-      return site.attributes(req.params.instance);
+      return running().attributes(req.params.instance);
     } catch (err) {
       return sendError(reply, err);
     }
@@ -131,8 +148,8 @@ export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => bo
         return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: 'body must be {"value": ...}' } });
       }
       try {
-        await site.setAttribute(req.params.instance, req.params.name, req.body.value);
-        return { value: site.getAttribute(req.params.instance, req.params.name) };
+        await running().setAttribute(req.params.instance, req.params.name, req.body.value);
+        return { value: running().getAttribute(req.params.instance, req.params.name) };
       } catch (err) {
         return sendError(reply, err);
       }
@@ -141,7 +158,7 @@ export function siteServer(site: SiteRuntime, info: InfoExtra, isReady: () => bo
   app.get<{ Querystring: { category?: EventCategory; level?: EventLevel; instance?: string; since?: string; before?: string; limit?: string } }>(
     '/admin/api/events',
     async (req) =>
-      site.store.events.query({
+      running().store.events.query({
         category: req.query.category,
         level: req.query.level,
         instance: req.query.instance,

@@ -1,20 +1,28 @@
+import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { packageRoot } from '../../commons/index.js';
-import { loadProject } from '../../config/index.js';
-import type { SynchronousMode } from '../store/database.js';
+import { ConfigError, ScadaLinkError, describeError, packageRoot } from '../../commons/index.js';
+import { type ProjectBundle, type ProjectConfig, loadProject, parseProjectBundle } from '../../config/index.js';
+import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
+import { readDeployedConfig, saveDeployedConfig } from '../store/deployed.js';
 import { SiteRuntime } from '../runtime/site-runtime.js';
 import { SiteLinkClient } from '../../transport/index.js';
-import { siteCommandHandler } from '../link/commands.js';
+import { type CommandHandler, siteCommandHandler } from '../link/commands.js';
 import { TelemetryForwarder } from '../telemetry/forwarder.js';
 import { siteServer } from './server.js';
 
 export interface SiteNodeOptions {
-  readonly projectDir: string;
+  /**
+   * The project to run until central deploys one (docs/site.md). A revision
+   * central deployed, once stored, takes precedence at every start.
+   */
+  readonly projectDir?: string;
   readonly dataDir: string;
+  /** This node's site; needed when no project names it (a site that waits for its first deployment). */
   readonly site?: string;
   readonly host?: string;
   /** 0 picks a free port. Default 8081. */
@@ -22,8 +30,9 @@ export interface SiteNodeOptions {
   readonly synchronous?: SynchronousMode;
   readonly logger?: Logger;
   readonly pollIntervalMs?: number;
-  /** How long SIGTERM waits for in-flight work. Default 10 s. */
+  /** How long SIGTERM (or a redeployment) waits for in-flight work. Default 10 s. */
   readonly shutdownDeadlineMs?: number;
+  /** Where `${ENV}` references resolve, in a local project and in deployed ones. */
   readonly env?: NodeJS.ProcessEnv;
   /** Bearer token for the admin API (see server.ts); without one it is loopback-only. */
   readonly adminToken?: string;
@@ -32,10 +41,15 @@ export interface SiteNodeOptions {
 }
 
 export interface SiteNode {
-  readonly runtime: SiteRuntime;
+  /** The runtime running now: replaced by each deployment, undefined until the first. */
+  readonly runtime: SiteRuntime | undefined;
+  /** The central revision running, or null for a local project (or none yet). */
+  readonly configRevision: number | null;
   readonly server: FastifyInstance;
   /** Base URL of the node's HTTP endpoints. */
   readonly url: string;
+  /** `deployed` (revision) after the site switched to a revision central sent. */
+  readonly events: EventEmitter;
   stop(): Promise<void>;
 }
 
@@ -43,65 +57,165 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/** Loads the project, opens the store, starts the runtime and the HTTP endpoints. */
+interface Running {
+  readonly runtime: SiteRuntime;
+  readonly forwarder?: TelemetryForwarder;
+}
+
+/**
+ * Opens the store, starts the runtime on the project the site has (the
+ * revision central last deployed, else --project), the HTTP endpoints, and the
+ * link to central, which can deploy a new revision at any time.
+ */
 export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode> {
   const logger = options.logger ?? pino({ base: { role: 'site' } });
-  const projectDir = resolve(options.projectDir);
+  const env = options.env ?? process.env;
   const dataDir = resolve(options.dataDir);
-  const project = loadProject(projectDir, options.env ?? process.env);
-  const runtime = new SiteRuntime({
-    project,
-    site: options.site,
-    dataDir,
-    logger,
-    synchronous: options.synchronous,
-    pollIntervalMs: options.pollIntervalMs,
-  });
+  const dbFile = join(dataDir, SITE_DB_FILE);
+  const projectDir = options.projectDir === undefined ? undefined : resolve(options.projectDir);
+  const deployed = readDeployedConfig(dbFile);
+  let revision: number | null = null;
+  let project: ProjectConfig | undefined;
+  if (deployed !== undefined) {
+    project = parseProjectBundle(deployed.bundle, dataDir, env);
+    revision = deployed.revision;
+  } else if (projectDir !== undefined) {
+    project = loadProject(projectDir, env);
+  } else if (options.central === undefined) {
+    throw new ScadaLinkError('NO_PROJECT', 'a site needs --project, or --central to receive its configuration from');
+  }
+  const siteName = options.site ?? soleSite(project);
+
+  let link: SiteLinkClient | undefined;
+  let current: Running | undefined;
+  const events = new EventEmitter();
+  const start = (p: ProjectConfig): Running => {
+    const runtime = new SiteRuntime({
+      project: p,
+      site: siteName,
+      dataDir,
+      logger,
+      synchronous: options.synchronous,
+      pollIntervalMs: options.pollIntervalMs,
+    });
+    runtime.start();
+    const forwarder = link === undefined ? undefined : new TelemetryForwarder({ store: runtime.store, sink: link, logger });
+    forwarder?.start();
+    return { runtime, forwarder };
+  };
+  const halt = async (r: Running): Promise<void> => {
+    await r.forwarder?.stop();
+    await r.runtime.stop(options.shutdownDeadlineMs ?? 10_000);
+  };
+
+  // Deployments are applied one at a time, each after the previous one settled.
+  let deploying: Promise<unknown> = Promise.resolve();
+  const deploy = (rev: number, bundle: ProjectBundle): Promise<void> => {
+    const next = deploying.then(async () => {
+      if (rev === revision) return;
+      // Validate against this site's environment before touching what runs.
+      const p = parseProjectBundle(bundle, dataDir, env);
+      if (!p.sites[siteName]) {
+        throw new ConfigError([{ path: `sites.${siteName}`, message: 'this site is not in the deployed project' }]);
+      }
+      saveDeployedConfig(dbFile, rev, bundle);
+      const previous = current;
+      current = undefined;
+      if (previous !== undefined) await halt(previous);
+      current = start(p);
+      revision = rev;
+      logger.info({ revision: rev, sha256: bundle.sha256 }, 'configuration deployed');
+      events.emit('deployed', rev);
+    });
+    deploying = next.catch(() => undefined);
+    return next;
+  };
+
   let ready = false;
-  const server = siteServer(runtime, { version: packageVersion(), projectDir, dataDir, adminToken: options.adminToken }, () => ready);
+  const server = siteServer(
+    () => current?.runtime,
+    { site: siteName, version: packageVersion(), dataDir, adminToken: options.adminToken, source: () => ({ projectDir: revision === null ? projectDir : undefined, configRevision: revision }) },
+    () => ready && current !== undefined,
+  );
   try {
     await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8081 });
   } catch (err) {
-    await runtime.stop(0);
+    await server.close();
     throw err;
   }
-  runtime.start();
-  let link: SiteLinkClient | undefined;
-  let forwarder: TelemetryForwarder | undefined;
   if (options.central) {
+    const handler: CommandHandler = async (command) => {
+      if (command.deployConfiguration) {
+        const d = command.deployConfiguration;
+        try {
+          await deploy(Number(d.revision), { files: d.files, sha256: d.sha256 });
+          return { ok: true };
+        } catch (err) {
+          logger.warn({ revision: Number(d.revision), err: describeError(err) }, 'deployment refused; the site keeps running what it ran');
+          throw err;
+        }
+      }
+      await deploying;
+      if (current === undefined) throw new ScadaLinkError('NOT_DEPLOYED', 'this site has no configuration yet');
+      return siteCommandHandler(current.runtime.engine, current.runtime.store)(command);
+    };
     link = new SiteLinkClient({
       address: options.central.address,
-      site: runtime.site,
+      site: siteName,
       secret: options.central.secret,
-      node: runtime.nodeName,
+      node: `${siteName}@${hostname()}`,
       version: packageVersion(),
+      configRevision: () => (revision === null ? '' : String(revision)),
       tls: options.central.tls,
       logger,
-      onCommand: siteCommandHandler(runtime.engine, runtime.store),
+      onCommand: handler,
     });
     link.events.on('connected', () => logger.info({ central: options.central?.address }, 'central link open'));
-    forwarder = new TelemetryForwarder({ store: runtime.store, sink: link, logger });
-    link.start();
-    forwarder.start();
   }
+  try {
+    if (project !== undefined) current = start(project);
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  link?.start();
   ready = true;
   const address = server.server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, site: runtime.site }, 'site node listening');
+  logger.info({ url, site: siteName, configRevision: revision, waitingForDeployment: current === undefined }, 'site node listening');
   let stopping: Promise<void> | undefined;
   return {
-    runtime,
+    get runtime() {
+      return current?.runtime;
+    },
+    get configRevision() {
+      return revision;
+    },
     server,
     url,
+    events,
     stop() {
       stopping ??= (async () => {
         ready = false;
-        await forwarder?.stop();
-        await runtime.stop(options.shutdownDeadlineMs ?? 10_000);
+        await deploying;
+        if (current !== undefined) await halt(current);
+        current = undefined;
         await link?.stop();
         await server.close();
       })();
       return stopping;
     },
   };
+}
+
+/** The project's one site; with several (or no project yet) the node must be told with --site. */
+function soleSite(project: ProjectConfig | undefined): string {
+  if (project === undefined) {
+    throw new ScadaLinkError('SITE_REQUIRED', 'name the site with --site: it has no configuration yet to take the name from');
+  }
+  const names = Object.keys(project.sites);
+  if (names.length !== 1) {
+    throw new ScadaLinkError('SITE_REQUIRED', `the project defines ${names.length} sites; choose one with --site (${names.join(', ')})`);
+  }
+  return names[0]!;
 }

@@ -6,6 +6,7 @@ import type { AuditEvent as _scadalink_v1_AuditEvent, AuditEvent__Output as _sca
 import type { CentralMessage as _scadalink_v1_CentralMessage, CentralMessage__Output as _scadalink_v1_CentralMessage__Output } from './scadalink/v1/CentralMessage.js';
 import type { Command as _scadalink_v1_Command, Command__Output as _scadalink_v1_Command__Output } from './scadalink/v1/Command.js';
 import type { CommandReply as _scadalink_v1_CommandReply, CommandReply__Output as _scadalink_v1_CommandReply__Output } from './scadalink/v1/CommandReply.js';
+import type { DeployConfiguration as _scadalink_v1_DeployConfiguration, DeployConfiguration__Output as _scadalink_v1_DeployConfiguration__Output } from './scadalink/v1/DeployConfiguration.js';
 import type { DiscardParkedOperation as _scadalink_v1_DiscardParkedOperation, DiscardParkedOperation__Output as _scadalink_v1_DiscardParkedOperation__Output } from './scadalink/v1/DiscardParkedOperation.js';
 import type { Hello as _scadalink_v1_Hello, Hello__Output as _scadalink_v1_Hello__Output } from './scadalink/v1/Hello.js';
 import type { IngestReply as _scadalink_v1_IngestReply, IngestReply__Output as _scadalink_v1_IngestReply__Output } from './scadalink/v1/IngestReply.js';
@@ -32,6 +33,7 @@ export interface ProtoGrpcType {
       CentralMessage: MessageTypeDefinition<_scadalink_v1_CentralMessage, _scadalink_v1_CentralMessage__Output>
       Command: MessageTypeDefinition<_scadalink_v1_Command, _scadalink_v1_Command__Output>
       CommandReply: MessageTypeDefinition<_scadalink_v1_CommandReply, _scadalink_v1_CommandReply__Output>
+      DeployConfiguration: MessageTypeDefinition<_scadalink_v1_DeployConfiguration, _scadalink_v1_DeployConfiguration__Output>
       DiscardParkedOperation: MessageTypeDefinition<_scadalink_v1_DiscardParkedOperation, _scadalink_v1_DiscardParkedOperation__Output>
       Hello: MessageTypeDefinition<_scadalink_v1_Hello, _scadalink_v1_Hello__Output>
       IngestReply: MessageTypeDefinition<_scadalink_v1_IngestReply, _scadalink_v1_IngestReply__Output>

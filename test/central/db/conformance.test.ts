@@ -297,6 +297,38 @@ describe.each(ENGINES)('central repository on %s', (engine, open) => {
     });
   });
 
+  describe('configuration revisions (central issue, point 10)', () => {
+    const files = (greeting: string): Record<string, string> => ({ 'scadalink.yaml': 'sites: { plant-a: {} }\n', 'scripts/hello.js': `return '${greeting}';` });
+
+    it('records a project as revision 1, the same files again as the same revision, changed files as the next', async () => {
+      expect(await repo.latestConfig()).toBeUndefined();
+      const first = await repo.putConfig(files('v1'), 'sha-v1', 'alice');
+      expect(first).toMatchObject({ revision: 1, sha256: 'sha-v1', files: files('v1'), createdBy: 'alice' });
+      expect((await repo.putConfig(files('v1'), 'sha-v1', 'bob')).revision).toBe(1);
+      const second = await repo.putConfig(files('v2'), 'sha-v2', 'bob');
+      expect(second).toMatchObject({ revision: 2, files: files('v2'), createdBy: 'bob' });
+      expect(await repo.latestConfig()).toEqual(second);
+    });
+
+    it('records one revision when several nodes record the same project at once', async () => {
+      const other = await h.reopen();
+      const revisions = await Promise.all([repo, other, repo, other].map((r) => r.putConfig(files('v1'), 'sha-v1', 'start')));
+      expect(new Set(revisions.map((r) => r.revision))).toEqual(new Set([1]));
+    });
+
+    it("keeps what each site reported: the revision it runs and why it refused the last one", async () => {
+      await repo.putSite(SITE, 'hash');
+      await repo.putSite('plant-b', 'hash');
+      expect(await repo.site(SITE)).toMatchObject({ configRevision: null, configError: null, configReportedAtUtc: null });
+      await repo.reportConfig(SITE, { revision: 3, error: 'revision 4: CONFIG_INVALID: bad' });
+      const sites = await repo.sites();
+      expect(sites.map((s) => s.name)).toEqual([SITE, 'plant-b']);
+      expect(sites[0]).toMatchObject({ configRevision: 3, configError: 'revision 4: CONFIG_INVALID: bad' });
+      expect(Date.parse(sites[0]!.configReportedAtUtc!)).not.toBeNaN();
+      expect(sites[1]).toMatchObject({ configRevision: null });
+    });
+  });
+
   describe('migrations', () => {
     it('opens an existing database without applying anything twice, and keeps its rows', async () => {
       const id = newTrackedOperationId();
