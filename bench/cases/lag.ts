@@ -2,14 +2,12 @@
 // submits cached calls at a steady rate (default 2,000 operations/s) to a
 // loopback HTTP sink in its own process; the telemetry forwarder sends the
 // audit events over the real gRPC site link to central (SQLite or
-// PostgreSQL). Lag = the event's OccurredAtUtc at the site → the commit of
+// PostgreSQL), which runs in its own process. Lag = the event's OccurredAtUtc at the site → the commit of
 // its batch at central (IngestedAtUtc). Both clocks are this machine's.
 import pino from 'pino';
-import { hashSecret } from '../../src/commons/index.js';
-import { type PostgresCentralRepository, SqliteCentralRepository, siteAuthenticator } from '../../src/central/index.js';
-import { scratchCentral } from '../lib/central.js';
+import { BENCH_SITE, centralProcess } from '../lib/central.js';
 import { TelemetryForwarder } from '../../src/site/index.js';
-import { SiteLinkClient, SiteLinkServer } from '../../src/transport/index.js';
+import { SiteLinkClient } from '../../src/transport/index.js';
 import { machine } from '../lib/machine.js';
 import { flags, report } from '../lib/options.js';
 import { startSink } from '../lib/sink.js';
@@ -21,22 +19,17 @@ const opt = flags({ engine: 'sqlite', rate: 2_000, duration: 20, warmup: 3 });
 const logger = pino({ level: 'warn' });
 const tmp = scratchDir();
 
-const { repo: central, drop } = await scratchCentral(opt.engine, tmp.dir);
-await central.putSite('bench-site', await hashSecret('bench-secret'));
-const server = new SiteLinkServer({
-  logger,
-  authenticate: siteAuthenticator(central),
-  ingest: (site, events) => central.ingest(site, events),
-});
-const port = await server.listen('127.0.0.1', 0);
+// Central in its own process, as in production.
+const central = await centralProcess(opt.engine, tmp.dir);
+const port = central.port;
 
 const sink = await startSink();
 const system = erpSystem(sink.url, 64, 1000);
 const site = openSite({ dir: tmp.dir, sync: 'FULL', system });
 const client = new SiteLinkClient({
   address: `127.0.0.1:${port}`,
-  site: 'bench-site',
-  secret: 'bench-secret',
+  site: BENCH_SITE.name,
+  secret: BENCH_SITE.secret,
   node: 'bench-site@bench',
   version: 'bench',
   logger,
@@ -75,25 +68,11 @@ await forwarder.stop();
 
 const from = new Date(measuredFrom).toISOString();
 const to = new Date(end).toISOString();
-const lags: number[] = [];
-if (central instanceof SqliteCentralRepository) {
-  const rows = central.db
-    .prepare('SELECT OccurredAtUtc AS o, IngestedAtUtc AS i FROM AuditLog WHERE OccurredAtUtc >= ? AND OccurredAtUtc < ?')
-    .all(from, to) as { o: string; i: string }[];
-  for (const r of rows) lags.push(Date.parse(r.i) - Date.parse(r.o));
-} else {
-  const { rows } = await (central as PostgresCentralRepository).pool.query<{ lag: number }>(
-    `SELECT EXTRACT(EPOCH FROM (ingested_at_utc - occurred_at_utc)) * 1000 AS lag FROM audit_log
-     WHERE occurred_at_utc >= $1 AND occurred_at_utc < $2`,
-    [from, to],
-  );
-  for (const r of rows) lags.push(Number(r.lag));
-}
+const lags = await central.lags(from, to);
 await client.stop();
-await server.close();
 await site.close();
 await sink.close();
-await drop();
+await central.close();
 tmp.cleanup();
 
 const lat = summarize(Float64Array.from(lags));

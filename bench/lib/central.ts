@@ -1,8 +1,14 @@
 // A scratch central database for a bench run: SQLite in the run's scratch
 // directory, or a fresh database on the local PostgreSQL, dropped afterwards.
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PostgresCentralRepository, SqliteCentralRepository, type CentralRepository } from '../../src/central/index.js';
+import { next } from './sink.js';
+
+/** The site the lag bench registers at its central. */
+export const BENCH_SITE = { name: 'bench-site', secret: 'bench-secret' } as const;
 
 const ADMIN = { host: '127.0.0.1', user: 'postgres', database: 'postgres' } as const;
 
@@ -33,6 +39,25 @@ export async function scratchCentral(
     drop: async () => {
       await repo.close();
       await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    },
+  };
+}
+
+/** Central (scratch database + site link) in its own process: see central-child.ts. */
+export async function centralProcess(engine: string, dir: string): Promise<{ port: number; lags(from: string, to: string): Promise<number[]>; close(): Promise<void> }> {
+  const child = fork(fileURLToPath(new URL('./central-child.js', import.meta.url)), [engine, dir], { execArgv: ['--no-node-snapshot'], stdio: 'inherit' });
+  const { port } = await next<{ port: number }>(child, 'listening');
+  return {
+    port,
+    lags: async (from, to) => {
+      child.send({ type: 'lags', from, to });
+      return (await next<{ lags: number[] }>(child, 'lags')).lags;
+    },
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send({ type: 'close' });
+      await exited;
     },
   };
 }

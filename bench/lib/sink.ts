@@ -7,7 +7,8 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-function next<T>(child: ChildProcess, type: string): Promise<T> {
+/** The child's next message of this type (rejects if the child exits first). */
+export function next<T>(child: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (msg: { type: string } & T): void => {
       if (msg.type !== type) return;

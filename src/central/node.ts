@@ -51,6 +51,8 @@ export interface CentralNodeOptions {
   readonly siteCallRetentionMs?: number;
   /** AuditLog rows are purged this long after they occurred (PostgreSQL: whole months). Default 365 days. */
   readonly auditRetentionMs?: number;
+  /** Run the daily purge at start as well (default true; the day's claim keeps it to once a day across nodes). */
+  readonly maintenanceOnStart?: boolean;
   /** The project central deploys to its sites (recorded as a revision at start when it changed). */
   readonly projectDir?: string;
   /** Environment for validating the project (unset `${ENV}` references are the sites' to resolve). */
@@ -148,22 +150,30 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   const runMaintenance = async (): Promise<PurgeResult | undefined> => {
     const now = Date.now();
     let result: PurgeResult | undefined;
-    await repo.exclusive('purge', async () => {
+    const held = await repo.exclusive('purge', async () => {
       // Once per day across all nodes: the first node to claim the day runs it.
       const claimed = await repo.claimRun('purge', new Date(now).toISOString(), new Date(now - DAY_MS + 60_000).toISOString());
-      if (!claimed) return;
+      if (!claimed) {
+        logger.info('central purge skipped: it already ran in the last day');
+        return;
+      }
       result = await repo.purge({
         siteCallsBefore: new Date(now - (options.siteCallRetentionMs ?? 365 * DAY_MS)).toISOString(),
         auditBefore: new Date(now - (options.auditRetentionMs ?? 365 * DAY_MS)).toISOString(),
       });
       logger.info(result, 'central purge done');
     });
+    if (!held) logger.info('central purge skipped: another node is running it');
     return result;
   };
-  const purgeTimer = setInterval(() => {
-    runMaintenance().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'central purge failed'));
-  }, DAY_MS);
+  let maintaining: Promise<unknown> = Promise.resolve();
+  const maintain = (): void => {
+    maintaining = runMaintenance().catch((err: unknown) => logger.warn({ err: describeError(err) }, 'central purge failed'));
+  };
+  const purgeTimer = setInterval(maintain, DAY_MS);
   purgeTimer.unref();
+  // At start too, so a node restarted more often than daily still purges; the claim keeps it to once a day.
+  if (options.maintenanceOnStart ?? true) maintain();
   const address = app.server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, grpcPort, engine: repo.engine }, 'central node listening');
@@ -181,6 +191,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
         clearInterval(purgeTimer);
         await app.close();
         await link.close();
+        await maintaining;
         await repo.close();
         logger.info('central stopped');
       })();

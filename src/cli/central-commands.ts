@@ -50,25 +50,9 @@ export function registerCentralCommands(program: Command): void {
       stopOnSignals('central', () => node.stop());
     });
 
-  const tokens = central.command('token').description('operator tokens for the admin API');
-  tokens
-    .command('create')
-    .description('creates an operator token and prints it once; central keeps only its hash')
-    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
-    .requiredOption('--name <name>', 'who uses it (recorded as the operator of their actions)')
-    .requiredOption('--data <dir>', 'central data directory')
-    .option('--database-url <url>', 'PostgreSQL URL; default: SQLite in --data')
-    .action(async (opts: { role: string; name: string; data: string; databaseUrl?: string }) => {
-      if (!isRole(opts.role)) throw new ScadaLinkError('INVALID_ARGUMENT', `--role takes ${ROLES.join(', ')}, not ${opts.role}`);
-      if (opts.name.trim() === '') throw new ScadaLinkError('INVALID_ARGUMENT', '--name must not be empty');
-      const repo = await openCentralRepository({ dataDir: resolve(opts.data), databaseUrl: opts.databaseUrl ?? process.env.SCADALINK_DATABASE_URL });
-      try {
-        process.stdout.write(`${await createToken(repo, opts.name, opts.role)}\n`);
-        process.stderr.write(`${opts.role} token for ${opts.name} created; it is shown only this once\n`);
-      } finally {
-        await repo.close();
-      }
-    });
+  registerTokenCommands(central);
+  // The issue's and the docs' shorter spelling: `scadalink token create`.
+  registerTokenCommands(program);
 
   const sites = central.command('site').description("manage the sites allowed to connect");
   sites
@@ -86,6 +70,29 @@ export function registerCentralCommands(program: Command): void {
         await repo.putSite(name, await hashSecret(secret));
         process.stdout.write(`${secret}\n`);
         process.stderr.write(`site ${name} registered; start it with SCADALINK_SITE_SECRET set to the line above (it is not stored)\n`);
+      } finally {
+        await repo.close();
+      }
+    });
+}
+
+/** `token create` under `parent` (central's operator tokens, kept hashed in its database). */
+function registerTokenCommands(parent: Command): void {
+  const tokens = parent.command('token').description('operator tokens for the admin API');
+  tokens
+    .command('create')
+    .description('creates an operator token and prints it once; central keeps only its hash')
+    .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
+    .requiredOption('--name <name>', 'who uses it (recorded as the operator of their actions)')
+    .requiredOption('--data <dir>', 'central data directory')
+    .option('--database-url <url>', 'PostgreSQL URL; default: SQLite in --data')
+    .action(async (opts: { role: string; name: string; data: string; databaseUrl?: string }) => {
+      if (!isRole(opts.role)) throw new ScadaLinkError('INVALID_ARGUMENT', `--role takes ${ROLES.join(', ')}, not ${opts.role}`);
+      if (opts.name.trim() === '') throw new ScadaLinkError('INVALID_ARGUMENT', '--name must not be empty');
+      const repo = await openCentralRepository({ dataDir: resolve(opts.data), databaseUrl: opts.databaseUrl ?? process.env.SCADALINK_DATABASE_URL });
+      try {
+        process.stdout.write(`${await createToken(repo, opts.name, opts.role)}\n`);
+        process.stderr.write(`${opts.role} token for ${opts.name} created; it is shown only this once\n`);
       } finally {
         await repo.close();
       }

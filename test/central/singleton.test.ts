@@ -21,7 +21,7 @@ describe('central maintenance as a cluster singleton', () => {
     const url = `postgres://${PG.user}@${PG.host}:${PG.port}/${db.database}`;
     nodes = [];
     for (let i = 0; i < 2; i++) {
-      nodes.push(await startCentralNode({ dataDir: tmp.dir, databaseUrl: url, port: 0, grpcPort: 0, logger, siteCallRetentionMs: 86_400_000 }));
+      nodes.push(await startCentralNode({ dataDir: tmp.dir, databaseUrl: url, port: 0, grpcPort: 0, logger, siteCallRetentionMs: 86_400_000, maintenanceOnStart: false }));
     }
   });
   afterEach(async () => {

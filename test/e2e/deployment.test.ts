@@ -66,7 +66,7 @@ describe('configuration deployment (central issue, point 10)', () => {
     const added = runCli(['central', 'site', 'add', 'plant1', '--data', centralData]);
     expect(added.status).toBe(0);
     secret = added.stdout.trim();
-    const created = runCli(['central', 'token', 'create', '--role', 'Deployment', '--name', 'deployer', '--data', centralData]);
+    const created = runCli(['token', 'create', '--role', 'Deployment', '--name', 'deployer', '--data', centralData]);
     expect(created.status).toBe(0);
     token = created.stdout.trim();
   });
