@@ -21,3 +21,18 @@ export {
   executeCachedWrite,
   TRACKED_OPERATION_ID_PARAM,
 } from './sql/index.js';
+export {
+  SmtpNotifier,
+  type SmtpMessage,
+  type SmtpSendResult,
+  type SmtpNotifierOptions,
+  type SmtpSettings,
+  type SmtpTlsMode,
+  type SmtpAuth,
+  type AccessTokenSource,
+  OAuth2TokenProvider,
+  SmtpErrorCode,
+  classifySmtpError,
+  classifySmtpReplyCode,
+  resolveSmtpSettings,
+} from './smtp/index.js';

@@ -1,0 +1,121 @@
+// Seed WP-10 / WP-11 against a real SMTP server: one plain-text e-mail per
+// send, the from address in To, every recipient only in the envelope (BCC),
+// the three TLS modes, and the connection limit under a burst.
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/commons/index.js';
+import { SmtpErrorCode, SmtpNotifier } from '../../../src/integrations/index.js';
+import { FROM, PASSWORD, basicSettings, message, selfSignedCert, sendFailure, type SelfSigned } from './fixtures.js';
+import { header } from './mime.js';
+import { startSmtpServer, type TestSmtpServer } from './server.js';
+
+let server: TestSmtpServer | undefined;
+let notifier: SmtpNotifier | undefined;
+let cert: SelfSigned;
+
+beforeAll(() => {
+  cert = selfSignedCert();
+});
+
+afterEach(async () => {
+  await notifier?.close();
+  await server?.close();
+  notifier = undefined;
+  server = undefined;
+});
+
+describe('SmtpNotifier delivery', () => {
+  it('sends one text/plain e-mail with Basic auth: To is the from address, recipients only in the envelope', async () => {
+    server = await startSmtpServer();
+    notifier = new SmtpNotifier(basicSettings(server.port));
+    const recipients = ['ops@plant.example', 'chief@plant.example', 'night-shift@plant.example'];
+
+    const result = await notifier.send({ subject: 'Tank 3 level high', body: 'Tank 3 is at 97%.\nCheck the inlet valve.', recipients });
+
+    expect(server.mails).toHaveLength(1);
+    const mail = server.mails[0]!;
+    expect(server.auths).toEqual([expect.objectContaining({ username: 'site-a', password: PASSWORD, accepted: true })]);
+    expect(mail.user).toBe('site-a');
+    expect(mail.mailFrom).toBe(FROM);
+    expect(mail.rcptTo).toEqual(recipients);
+    expect(header(mail, 'from')).toBe(FROM);
+    expect(mail.headers.filter(([n]) => n === 'to')).toEqual([['to', FROM]]);
+    expect(header(mail, 'bcc')).toBeUndefined();
+    expect(header(mail, 'cc')).toBeUndefined();
+    for (const r of recipients) expect(mail.raw).not.toContain(r);
+    expect(header(mail, 'subject')).toBe('Tank 3 level high');
+    expect(header(mail, 'content-type')).toMatch(/^text\/plain\b/);
+    expect(mail.raw.toLowerCase()).not.toContain('text/html');
+    expect(mail.body.trimEnd()).toBe('Tank 3 is at 97%.\nCheck the inlet valve.');
+    expect(result.messageId).toBe(header(mail, 'message-id'));
+    expect(result.durationMs).toBeGreaterThan(0);
+  });
+
+  it('StartTLS upgrades before authenticating (self-signed certificate trusted via ca)', async () => {
+    server = await startSmtpServer({ cert });
+    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'StartTLS', ca: cert.cert }));
+
+    await notifier.send(message());
+
+    expect(server.auths).toEqual([expect.objectContaining({ secure: true, accepted: true })]);
+    expect(server.mails.map((m) => m.secure)).toEqual([true]);
+  });
+
+  it('SSL speaks TLS from the first byte', async () => {
+    server = await startSmtpServer({ secure: true, cert });
+    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'SSL', ca: cert.cert }));
+
+    await notifier.send(message());
+
+    expect(server.auths).toEqual([expect.objectContaining({ secure: true, accepted: true })]);
+    expect(server.mails.map((m) => m.secure)).toEqual([true]);
+  });
+
+  it('None never upgrades, even when the server offers STARTTLS', async () => {
+    server = await startSmtpServer({ cert });
+    notifier = new SmtpNotifier(basicSettings(server.port, { auth: { type: 'None' } }));
+
+    await notifier.send(message());
+
+    expect(server.auths).toEqual([]);
+    expect(server.mails.map((m) => [m.secure, m.user])).toEqual([[false, undefined]]);
+  });
+
+  it('a burst of 200 sends never opens more than maxConnections (5) connections, and all 200 arrive', async () => {
+    server = await startSmtpServer();
+    notifier = new SmtpNotifier(basicSettings(server.port, { maxConnections: 5 }));
+
+    const sends = Array.from({ length: 200 }, (_, i) => notifier!.send(message(i, [`op${i}@plant.example`])));
+    const results = await Promise.all(sends);
+
+    expect(server.mails).toHaveLength(200);
+    expect(new Set(server.mails.map((m) => header(m, 'subject'))).size).toBe(200);
+    expect(new Set(results.map((r) => r.messageId)).size).toBe(200);
+    const { max, total } = server.connections();
+    expect(max).toBeLessThanOrEqual(5);
+    expect(max).toBeGreaterThan(1);
+    expect(total).toBeLessThanOrEqual(5);
+  });
+
+  it('a send without recipients fails permanently without contacting the server', async () => {
+    server = await startSmtpServer();
+    notifier = new SmtpNotifier(basicSettings(server.port));
+
+    const err = await sendFailure(notifier, message(1, []));
+
+    expect(err.code).toBe(SmtpErrorCode.InvalidMessage);
+    expect(err.classification).toBe('permanent');
+    expect(server.connections().total).toBe(0);
+  });
+
+  it('rejects invalid settings with a ConfigError naming the fields, never the password', () => {
+    let err: unknown;
+    try {
+      new SmtpNotifier(basicSettings(0, { maxConnections: 0, tls: 'TLS' as never }));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).issues.map((i) => i.path)).toEqual(['smtp.port', 'smtp.tls', 'smtp.maxConnections']);
+    expect((err as ConfigError).message).not.toContain(PASSWORD);
+  });
+});
