@@ -22,6 +22,9 @@ export type {
   SharedScriptConfig,
   SiteConfig,
   ProjectConfig,
+  SmtpAuthConfig,
+  SmtpConfig,
+  SmtpTlsMode,
 } from './types.js';
 export { loadProject, parseProject, PROJECT_FILE, SCRIPTS_DIR } from './load.js';
 export type { ScriptReader } from './resolve.js';

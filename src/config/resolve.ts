@@ -6,6 +6,9 @@ import type { Issue } from './issues.js';
 import type { ProjectInput, ScriptInput, SharedScriptInput } from './schema.js';
 import type {
   InstanceConfig,
+  RetrySettings,
+  SmtpAuthConfig,
+  SmtpConfig,
   ProjectConfig,
   ScriptConfig,
   ScriptLanguage,
@@ -168,5 +171,27 @@ export function resolveProject(project: ProjectInput, ctx: Context): ProjectConf
       maxConcurrency: d.maxConcurrency,
     })),
     notificationLists: project.notificationLists,
+    smtp: project.smtp === undefined ? undefined : resolveSmtp(ctx, project.smtp, retry(project.smtp)),
   });
+}
+
+function resolveSmtp(ctx: Context, s: NonNullable<ProjectInput['smtp']>, retry: RetrySettings): SmtpConfig {
+  const auth: SmtpAuthConfig =
+    s.auth.type === 'OAuth2'
+      ? {
+          ...s.auth,
+          tokenEndpoint: s.auth.tokenEndpoint ?? `https://login.microsoftonline.com/${encodeURIComponent(s.auth.tenantId)}/oauth2/v2.0/token`,
+        }
+      : s.auth;
+  return {
+    host: s.host,
+    port: s.port,
+    tls: s.tls,
+    auth,
+    fromAddress: s.fromAddress,
+    caFile: s.caFile === undefined ? undefined : resolve(ctx.dir, s.caFile),
+    connectionTimeoutMs: s.connectionTimeout,
+    maxConnections: s.maxConnections,
+    retry,
+  };
 }

@@ -156,6 +156,56 @@ const Database = z
 
 const Email = z.string().regex(/^[^\s@]+@[^\s@]+$/, 'invalid e-mail address');
 
+/** One of `names`, in any letter case, as its canonical spelling (`starttls` → `StartTLS`). */
+function oneOf<const T extends readonly [string, ...string[]]>(names: T) {
+  return z.string().transform((value, ctx) => {
+    const found = names.find((n) => n.toLowerCase() === value.toLowerCase());
+    if (found === undefined) {
+      ctx.addIssue({ code: 'custom', message: `must be one of ${names.join(', ')}` });
+      return z.NEVER;
+    }
+    return found as T[number];
+  });
+}
+
+const SmtpAuth = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('None') }),
+  z.strictObject({ type: z.literal('Basic'), username: Text, password: z.string() }),
+  z.strictObject({
+    type: z.literal('OAuth2'),
+    tenantId: Text,
+    clientId: Text,
+    clientSecret: z.string().min(1, 'required'),
+    tokenEndpoint: Text.refine(isHttpUrl, 'must be an http:// or https:// URL').optional(),
+    scope: Text.default('https://outlook.office365.com/.default'),
+  }),
+]);
+
+const DEFAULT_SMTP_PORT = { None: 25, StartTLS: 587, SSL: 465 } as const;
+
+const Smtp = z
+  .strictObject({
+    host: Text,
+    port: int(1, 65_535).optional(),
+    tls: oneOf(['None', 'StartTLS', 'SSL'] as const).default('StartTLS'),
+    auth: z
+      .preprocess((v) => {
+        // Accept `basic`, `oauth2`, ... like the external systems' lowercase spelling.
+        if (v === null || typeof v !== 'object' || typeof (v as { type?: unknown }).type !== 'string') return v;
+        const type = (v as { type: string }).type;
+        const canonical = ['None', 'Basic', 'OAuth2'].find((n) => n.toLowerCase() === type.toLowerCase());
+        return canonical === undefined ? v : { ...v, type: canonical };
+      }, SmtpAuth)
+      .default({ type: 'None' }),
+    fromAddress: Email,
+    /** A CA or self-signed certificate (PEM file, relative to the project) to trust for TLS. */
+    caFile: Text.optional(),
+    connectionTimeout: duration(30_000),
+    maxConnections: int(1).default(5),
+    ...retryFields,
+  })
+  .transform((s) => ({ ...s, port: s.port ?? DEFAULT_SMTP_PORT[s.tls] }));
+
 export const ProjectSchema = z.strictObject({
   sites: named(Site),
   instances: named(Instance),
@@ -163,6 +213,7 @@ export const ProjectSchema = z.strictObject({
   externalSystems: named(ExternalSystem),
   databases: named(Database),
   notificationLists: named(z.array(Email).min(1)),
+  smtp: Smtp.optional(),
 });
 
 export type ProjectInput = z.output<typeof ProjectSchema>;

@@ -132,6 +132,36 @@ export interface ProjectConfig {
   readonly sharedScripts: Readonly<Record<string, SharedScriptConfig>>;
   readonly externalSystems: Readonly<Record<string, ExternalSystemConfig>>;
   readonly databases: Readonly<Record<string, DatabaseConnectionConfig>>;
-  /** Reserved for the notification issue: list name → recipients. */
+  /** Notification lists: list name → recipients (`Notify.To(list)`). */
   readonly notificationLists: Readonly<Record<string, readonly string[]>>;
+  /** The SMTP server notifications go through; without it `Notify.To(...).Send` fails with NOTIFICATIONS_NOT_CONFIGURED. */
+  readonly smtp?: SmtpConfig;
+}
+
+export type SmtpTlsMode = 'None' | 'StartTLS' | 'SSL';
+
+export type SmtpAuthConfig =
+  | { readonly type: 'None' }
+  | { readonly type: 'Basic'; readonly username: string; readonly password: string }
+  | {
+      readonly type: 'OAuth2';
+      readonly tenantId: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+      /** Default: Microsoft 365's, `https://login.microsoftonline.com/<tenantId>/oauth2/v2.0/token`. */
+      readonly tokenEndpoint: string;
+      readonly scope: string;
+    };
+
+export interface SmtpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: SmtpTlsMode;
+  readonly auth: SmtpAuthConfig;
+  readonly fromAddress: string;
+  /** Absolute path of a PEM file to trust for TLS, if any. */
+  readonly caFile?: string;
+  readonly connectionTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly retry: RetrySettings;
 }

@@ -9,11 +9,12 @@ const examples = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 
 describe('docs/configuration.md', () => {
   it('full example loads', () => {
-    const env = { ERP_KEY: 'k', WEATHER_PW: 'w', HIST_PW: 'h', MES_PW: 'm' };
+    const env = { ERP_KEY: 'k', WEATHER_PW: 'w', HIST_PW: 'h', MES_PW: 'm', SMTP_CLIENT_SECRET: 's' };
     const dir = writeProject(examples[0]!, { 'report.ts': 'export {};', 'shared/format.js': 'export {};' });
     const p = loadProject(dir, env);
     expect(Object.keys(p.instances.Pump1!.scripts)).toEqual(['report']);
     expect(p.externalSystems.Weather!.auth).toEqual({ type: 'basic', username: 'plant', password: 'w' });
+    expect(p.smtp).toMatchObject({ port: 587, tls: 'StartTLS', auth: { type: 'OAuth2', clientSecret: 's' } });
   });
 
   it('anchor example loads', () => {
