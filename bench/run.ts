@@ -136,6 +136,12 @@ const BENCHES: Record<string, Bench> = {
     about: 'site-to-central lag at a steady 2,000 operations/s, PostgreSQL central',
     inDefault: true,
   },
+  notify: {
+    file: 'cases/notify.js',
+    args: [],
+    about: 'notifications delivered/s to a loopback SMTP server (own process), default pool of 5 connections',
+    inDefault: true,
+  },
   status: {
     file: 'cases/status.js',
     args: [],

@@ -23,3 +23,4 @@ export {
   type ForwarderStats,
 } from './telemetry/forwarder.js';
 export { siteCommandHandler, type CommandHandler, MAX_PULL_PAGE } from './link/commands.js';
+export { Notifications, notificationHandler, NOTIFICATION_TARGET, type NotificationRequest } from './runtime/notify-handler.js';

@@ -12,6 +12,7 @@ import type { ProjectConfig } from '../../config/index.js';
 import type { HttpCaller, SqlConnection, SqlConnections, SqlTransaction } from '../../integrations/index.js';
 import { type JsonObject, type JsonValue, type ScriptHost, type TrackingStatus, defineScriptHost } from '../../scripts/index.js';
 import type { StoreAndForwardEngine } from '../engine/engine.js';
+import { NOTIFICATION_TARGET, type NotificationRequest, type Notifications } from './notify-handler.js';
 import type { SiteStore } from '../store/site-store.js';
 
 /** Everything a run's host calls are served by; shared by all runs of the site. */
@@ -21,6 +22,7 @@ export interface HostServices {
   readonly engine: StoreAndForwardEngine;
   readonly gateway: HttpCaller;
   readonly sql: () => SqlConnections;
+  readonly notifications: Notifications;
   readonly nodeName: string;
   getAttribute(instance: string, name: string): JsonValue;
   setAttribute(instance: string, name: string, value: JsonValue): Promise<void>;
@@ -165,8 +167,27 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       return out.trackedOperationId;
     },
     'Tracking.Status': async (id) => trackingStatus(services, id),
-    'Notify.Send': async () => {
-      throw new ScadaLinkError('NOTIFICATIONS_UNAVAILABLE', 'the notification service is not available on this site yet');
+    'Notify.Send': async (list, subject, body) => {
+      const project = services.config();
+      const recipients = project.notificationLists[list];
+      if (recipients === undefined) {
+        const known = Object.keys(project.notificationLists);
+        throw new ScadaLinkError('UNKNOWN_NOTIFICATION_LIST', `no notification list ${list} (lists: ${known.join(', ') || 'none'})`);
+      }
+      const smtp = project.smtp;
+      if (smtp === undefined) throw new ScadaLinkError('NOTIFICATIONS_NOT_CONFIGURED', 'the project has no smtp settings');
+      const request: NotificationRequest = { list, recipients, subject, body };
+      const out = await services.engine.submit({
+        channel: Channel.Notification,
+        // One target, the SMTP server: its maxConnections bound the attempts in flight.
+        target: NOTIFICATION_TARGET,
+        targetSummary: `${list}: ${subject.replace(/\s+/g, ' ').trim().slice(0, 80)}`,
+        request,
+        maxRetries: smtp.retry.maxRetries,
+        retryIntervalMs: smtp.retry.retryIntervalMs,
+        ...source,
+      });
+      return out.trackedOperationId;
     },
     'Instance.GetAttribute': async (name) => services.getAttribute(run.instance, name),
     'Instance.SetAttribute': async (name, value) => {

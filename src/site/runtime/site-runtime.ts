@@ -12,6 +12,7 @@ import { DEFAULT_TRACKING_RETENTION_MS } from '../store/tracking.js';
 import { apiOutboundHandler } from './api-handler.js';
 import { type AttributeChange, InstanceState } from './attributes.js';
 import { dbOutboundHandler } from './db-handler.js';
+import { Notifications, notificationHandler } from './notify-handler.js';
 import { type HostServices, createRunHost } from './script-host.js';
 import { TriggerQueue } from './triggers.js';
 import { lockDataDir } from './data-lock.js';
@@ -51,6 +52,7 @@ export class SiteRuntime {
   readonly store: SiteStore;
   readonly engine: StoreAndForwardEngine;
   readonly gateway = new ThreadedHttpGateway();
+  readonly notifications = new Notifications(() => this.project.smtp);
   readonly scriptStats: ScriptStats = { executions: 0, errors: 0, timeouts: 0 };
   private project: ProjectConfig;
   private sql: SqlConnections;
@@ -93,13 +95,14 @@ export class SiteRuntime {
       handlers: {
         ApiOutbound: apiOutboundHandler(this.gateway, () => this.project.externalSystems),
         DbOutbound: dbOutboundHandler(() => this.sql),
+        Notification: notificationHandler(this.notifications),
       },
       concurrencyOf: (channel, target) =>
         channel === Channel.ApiOutbound
           ? (this.project.externalSystems[target]?.maxConcurrency ?? 8)
           : channel === Channel.DbOutbound
             ? (this.project.databases[target]?.maxConcurrency ?? 4)
-            : 5,
+            : (this.project.smtp?.maxConnections ?? 5), // Notification: one target, the SMTP server
     });
     for (const inst of Object.values(this.project.instances)) {
       if (inst.site === this.site) this.instances.set(inst.code, new InstanceState(inst, this.store.db));
@@ -110,6 +113,7 @@ export class SiteRuntime {
       engine: this.engine,
       gateway: this.gateway,
       sql: () => this.sql,
+      notifications: this.notifications,
       nodeName: this.nodeName,
       getAttribute: (instance, name) => this.instance(instance).get(name),
       setAttribute: (instance, name, value) => this.setAttribute(instance, name, value),
@@ -322,6 +326,7 @@ export class SiteRuntime {
     for (const rt of this.runtimes.values()) rt.dispose();
     await this.sql.close();
     await this.gateway.close();
+    await this.notifications.close();
     await this.store.logEvent({ level: 'info', category: 'Lifecycle', message: `site ${this.site} stopped` }).catch(() => undefined);
     this.store.close();
     this.unlock();

@@ -229,6 +229,24 @@ describe.each(ENGINES)('central repository on %s', (engine, open) => {
     });
   });
 
+  describe('notifications (notification issue, point 4)', () => {
+    it('mirrors Notification operations like the other channels, and lists them separately', async () => {
+      const mail = newTrackedOperationId();
+      const call = newTrackedOperationId();
+      const asMail = { channel: 'Notification' as const, target: 'Operators: High flow' };
+      await repo.ingest(SITE, [
+        { ...step(mail, 'CachedSubmit', 'Submitted', 1, asMail), channel: 'Notification', target: asMail.target },
+        { ...step(mail, 'NotificationCached', 'Attempted', 2, asMail), channel: 'Notification', target: asMail.target },
+        { ...step(mail, 'CachedResolve', 'Delivered', 3, asMail), channel: 'Notification', target: asMail.target },
+        step(call, 'CachedSubmit', 'Submitted', 1),
+      ]);
+      const listed = await repo.listSiteCalls({ channel: 'Notification' }, { limit: 10 });
+      expect(listed.items.map((r) => r.trackedOperationId)).toEqual([mail]);
+      expect(listed.items[0]).toMatchObject({ kind: 'Notification', channel: 'Notification', targetSummary: 'Operators: High flow', status: 'Delivered' });
+      expect((await repo.auditOf(mail)).map((a) => a.kind)).toEqual(['CachedSubmit', 'NotificationCached', 'CachedResolve']);
+    });
+  });
+
   describe('retention and singletons (central issue, point 9)', () => {
     it('purges terminal SiteCalls that ended before the cutoff and AuditLog before its cutoff, and nothing else', async () => {
       const ended = newTrackedOperationId();
