@@ -18,6 +18,9 @@ const logger = pino({ level: 'silent' });
 const scripts = {
   'send.js': `return await Notify.To(Parameters.list).Send(Parameters.subject, Parameters.body);`,
   'status.js': `return await Notify.Status(Parameters.id);`,
+  'via-shared.js': `return await Scripts.Call('alert', { subject: Parameters.subject });`,
+  'shared/alert.js': `return await Notify.To('Operators').Send(Parameters.subject, 'from a shared script');`,
+  'on-alarm.js': `await Notify.To('Operators').Send(Parameters.alarm + ' active', 'Flow is ' + Parameters.value);`,
   'send-catch.js': `try { return await Notify.To(Parameters.list).Send('s', 'b'); }
     catch (e) { return { code: e.code, classification: e.classification, id: e.trackedOperationId, message: e.message }; }`,
 };
@@ -28,13 +31,18 @@ function project(smtpPort: number, extra: object = {}): object {
     instances: {
       Pump1: {
         site: 'plant1',
+        attributes: { Flow: { type: 'number', initial: 10 } },
+        alarms: { HighFlow: { attribute: 'Flow', kind: 'high', limit: 90, deadband: 5 } },
         scripts: {
           send: { file: 'send.js', triggers: ['call'] },
+          viaShared: { file: 'via-shared.js', triggers: ['call'] },
+          onAlarm: { file: 'on-alarm.js', triggers: [{ alarm: 'HighFlow' }] },
           status: { file: 'status.js', triggers: ['call'] },
           sendCatch: { file: 'send-catch.js', triggers: ['call'] },
         },
       },
     },
+    sharedScripts: { alert: { file: 'shared/alert.js' } },
     notificationLists: { Operators: ['ops@plant.example', 'lead@plant.example'] },
     smtp: {
       host: '127.0.0.1',
@@ -177,5 +185,15 @@ describe('notifications (Notify.To(list).Send)', () => {
     await Promise.all(ids.map((id) => s.store.waitFor(id, ['Delivered'])));
     expect(smtp.connections().max).toBeLessThanOrEqual(5);
     expect(new Set(smtp.mails.map((m) => header(m, 'subject'))).size).toBe(200);
+  });
+
+  it('shared scripts and alarm on-trigger scripts send too, recorded with their own script name', async () => {
+    smtp = await startSmtpServer();
+    const s = open(smtp.port);
+    const id = (await s.callScript('Pump1', 'viaShared', { subject: 'Shared' })) as string;
+    expect((await s.store.waitFor(id, ['Delivered'])).sourceScript).toBe('alert');
+    await s.setAttribute('Pump1', 'Flow', 95);
+    await smtp.waitForMails(2);
+    expect(smtp.mails.map((m) => header(m, 'subject')).sort()).toEqual(['HighFlow active', 'Shared']);
   });
 });
