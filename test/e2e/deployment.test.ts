@@ -157,4 +157,24 @@ describe('configuration deployment (central issue, point 10)', () => {
     expect(unnamed.status).not.toBe(0);
     expect(unnamed.stderr).toContain('SITE_REQUIRED');
   });
+
+  it('a site waiting for its first deployment answers /ready 503, its admin API 503 NOT_DEPLOYED, and still serves /health and /metrics', async () => {
+    await startSite(); // central is not running: the site waits
+    expect((await fetch(`${site!.url}/health`)).status).toBe(200);
+    expect((await fetch(`${site!.url}/ready`)).status).toBe(503);
+    const metrics = await fetch(`${site!.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toContain('scadalink_process_cpu_seconds_total');
+    const call = await fetch(`${site!.url}/admin/api/instances/Pump1/scripts/hello/call`, { method: 'POST' });
+    expect(call.status).toBe(503);
+    expect(((await call.json()) as { error: { code: string } }).error.code).toBe('NOT_DEPLOYED');
+    expect(await siteInfo()).toMatchObject({ configRevision: null, instances: [] });
+
+    // Central arrives; the site takes the project and turns ready.
+    project('v1');
+    await startCentral();
+    await site!.line('"configuration deployed"');
+    expect((await fetch(`${site!.url}/ready`)).status).toBe(200);
+    expect(await callHello()).toBe('v1');
+  });
 });
