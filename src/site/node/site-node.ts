@@ -58,6 +58,7 @@ export function packageVersion(): string {
 }
 
 interface Running {
+  readonly project: ProjectConfig;
   readonly runtime: SiteRuntime;
   readonly forwarder?: TelemetryForwarder;
 }
@@ -75,10 +76,13 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
   const projectDir = options.projectDir === undefined ? undefined : resolve(options.projectDir);
   const deployed = readDeployedConfig(dbFile);
   let revision: number | null = null;
+  /** Digest of the deployed bundle running (a revision number alone does not survive a central rebuilt from scratch). */
+  let runningSha: string | undefined;
   let project: ProjectConfig | undefined;
   if (deployed !== undefined) {
     project = parseProjectBundle(deployed.bundle, dataDir, env);
     revision = deployed.revision;
+    runningSha = deployed.bundle.sha256;
   } else if (projectDir !== undefined) {
     project = loadProject(projectDir, env);
   } else if (options.central === undefined) {
@@ -101,7 +105,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
     runtime.start();
     const forwarder = link === undefined ? undefined : new TelemetryForwarder({ store: runtime.store, sink: link, logger });
     forwarder?.start();
-    return { runtime, forwarder };
+    return { project: p, runtime, forwarder };
   };
   const halt = async (r: Running): Promise<void> => {
     await r.forwarder?.stop();
@@ -112,18 +116,26 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
   let deploying: Promise<unknown> = Promise.resolve();
   const deploy = (rev: number, bundle: ProjectBundle): Promise<void> => {
     const next = deploying.then(async () => {
-      if (rev === revision) return;
+      if (rev === revision && bundle.sha256 === runningSha) return;
       // Validate against this site's environment before touching what runs.
       const p = parseProjectBundle(bundle, dataDir, env);
       if (!p.sites[siteName]) {
         throw new ConfigError([{ path: `sites.${siteName}`, message: 'this site is not in the deployed project' }]);
       }
-      saveDeployedConfig(dbFile, rev, bundle);
       const previous = current;
       current = undefined;
       if (previous !== undefined) await halt(previous);
-      current = start(p);
+      try {
+        current = start(p);
+      } catch (err) {
+        // The new revision would not start: go back to what ran, and store nothing.
+        if (previous !== undefined) current = start(previous.project);
+        throw err;
+      }
+      // Stored once it runs; a crash before this line restarts on the old revision, which central then replaces again.
+      saveDeployedConfig(dbFile, rev, bundle);
       revision = rev;
+      runningSha = bundle.sha256;
       logger.info({ revision: rev, sha256: bundle.sha256 }, 'configuration deployed');
       events.emit('deployed', rev);
     });
