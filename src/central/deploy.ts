@@ -41,8 +41,9 @@ export class Deployer {
     if (this.projectDir === undefined) {
       throw new ScadaLinkError('NO_PROJECT', 'this central node was started without --project; it has nothing to deploy');
     }
-    checkProjectForSites(this.projectDir, this.env);
+    // Validate exactly what is shipped.
     const bundle = readProjectBundle(this.projectDir);
+    checkProjectForSites(bundle, this.projectDir, this.env);
     const before = await this.repo.latestConfig();
     const config = await this.repo.putConfig(bundle.files, bundle.sha256, by);
     return { config, created: config.revision !== before?.revision };

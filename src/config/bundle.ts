@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../commons/index.js';
-import { PROJECT_FILE, SCRIPTS_DIR, loadProject, parseProject } from './load.js';
+import { PROJECT_FILE, SCRIPTS_DIR, parseProject } from './load.js';
 import type { ProjectConfig } from './types.js';
 
 /** A bundle larger than this is refused; it must fit in one site-link message. */
@@ -82,13 +82,14 @@ export function parseProjectBundle(bundle: ProjectBundle, dir: string, env: Node
 const UNSET = /^environment variable \S+ is not set$/;
 
 /**
- * Validates a project directory the way central can: every error counts except
- * an unset environment variable, which the sites resolve from their own
- * environments (central need not hold the sites' secrets).
+ * Validates a bundle the way central can: every error counts except an unset
+ * environment variable, which the sites resolve from their own environments
+ * (central need not hold the sites' secrets). `dir` is the project directory
+ * the bundle was read from.
  */
-export function checkProjectForSites(dir: string, env: NodeJS.ProcessEnv = process.env): void {
+export function checkProjectForSites(bundle: ProjectBundle, dir: string, env: NodeJS.ProcessEnv = process.env): void {
   try {
-    loadProject(dir, env);
+    parseProjectBundle(bundle, dir, env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const real = err.issues.filter((i) => !UNSET.test(i.message));
