@@ -18,8 +18,8 @@ export type SiteDeployment =
   | { readonly site: string; readonly status: 'refused' | 'unreachable'; readonly error: string };
 
 export class Deployer {
-  /** Revision each connected site runs, as it last told this node. */
-  readonly #running = new Map<string, number | null>();
+  /** Revision (and its digest) each connected site runs, as it last told this node. */
+  readonly #running = new Map<string, { readonly revision: number | null; readonly sha256: string }>();
   /** The revision a site refused on this connection: not sent again until it reconnects or a newer one exists. */
   readonly #refused = new Map<string, number>();
   readonly #inFlight = new Map<string, Promise<SiteDeployment>>();
@@ -52,7 +52,7 @@ export class Deployer {
   /** A site said Hello: note what it runs, and send it the newest revision if that differs. */
   async connected(session: SiteSession): Promise<void> {
     const running = session.configRevision === '' ? null : Number(session.configRevision);
-    this.#running.set(session.site, running);
+    this.#running.set(session.site, { revision: running, sha256: session.configSha256 });
     this.#refused.delete(session.site);
     await this.repo.reportConfig(session.site, { revision: running, error: null });
     await this.sync(session);
@@ -62,7 +62,10 @@ export class Deployer {
   async sync(session: SiteSession): Promise<SiteDeployment | undefined> {
     const latest = await this.repo.latestConfig();
     if (latest === undefined) return undefined;
-    if (this.#running.get(session.site) === latest.revision || this.#refused.get(session.site) === latest.revision) return undefined;
+    const running = this.#running.get(session.site);
+    // The digest too: a central rebuilt from scratch numbers its revisions from 1 again.
+    if (running?.revision === latest.revision && running.sha256 === latest.sha256) return undefined;
+    if (this.#refused.get(session.site) === latest.revision) return undefined;
     return this.deployTo(session, latest);
   }
 
@@ -96,7 +99,7 @@ export class Deployer {
       outcome = { site, status: 'unreachable', error: describeError(err) };
     }
     if (outcome.status === 'running') {
-      this.#running.set(site, config.revision);
+      this.#running.set(site, { revision: config.revision, sha256: config.sha256 });
       this.#refused.delete(site);
       this.logger.info({ site, revision: config.revision }, 'site runs the deployed configuration');
     } else {
@@ -106,7 +109,7 @@ export class Deployer {
     const report: ConfigReport =
       outcome.status === 'running'
         ? { revision: config.revision, error: null }
-        : { revision: this.#running.get(site) ?? null, error: `revision ${config.revision}: ${outcome.error}` };
+        : { revision: this.#running.get(site)?.revision ?? null, error: `revision ${config.revision}: ${outcome.error}` };
     await this.repo.reportConfig(site, report);
     return outcome;
   }

@@ -31,6 +31,8 @@ export interface SiteLinkClientOptions {
   readonly version: string;
   /** The configuration revision the site runs, told to central on every (re)connect. */
   readonly configRevision?: () => string;
+  /** The digest of that revision's files, told with it. */
+  readonly configSha256?: () => string;
   /** Use TLS; `ca` (PEM) trusts a private or self-signed central certificate. */
   readonly tls?: { readonly ca?: Buffer };
   /** Runs one of central's commands and returns the reply (without its correlation id). */
@@ -161,6 +163,7 @@ export class SiteLinkClient {
         node: this.#o.node,
         version: this.#o.version,
         configRevision: this.#o.configRevision?.() ?? '',
+        configSha256: this.#o.configSha256?.() ?? '',
       },
     });
     this.#stable = setTimeout(() => {

@@ -48,6 +48,8 @@ export class SiteSession {
     readonly node: string,
     readonly version: string,
     readonly configRevision: string,
+    /** Digest of the running revision's files ("" when none). */
+    readonly configSha256: string,
     private readonly stream: grpc.ServerDuplexStream<SiteMessage__Output, CentralMessage>,
     private readonly timeoutMs: number,
   ) {}
@@ -215,7 +217,7 @@ export class SiteLinkServer {
           return;
         }
         session?.close('replaced by a new hello');
-        session = new SiteSession(site, msg.hello.node, msg.hello.version, msg.hello.configRevision, call, this.#o.commandTimeoutMs ?? 10_000);
+        session = new SiteSession(site, msg.hello.node, msg.hello.version, msg.hello.configRevision, msg.hello.configSha256, call, this.#o.commandTimeoutMs ?? 10_000);
         // A reconnect replaces the old stream of the site.
         this.#sessions.get(site)?.close('the site connected again');
         this.#sessions.set(site, session);

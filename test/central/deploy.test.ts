@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/commons/index.js';
-import { type CentralNode, createToken, startCentralNode } from '../../src/central/index.js';
+import { type CentralNode, createToken, openCentralRepository, startCentralNode } from '../../src/central/index.js';
 import { type SiteNode, startSiteNode } from '../../src/site/index.js';
 import { PG, createPgDatabase, tempDir } from '../support/index.js';
+import { closedPort } from '../support/net.js';
 import { writeProject } from '../support/project.js';
 
 const logger = pino({ level: 'silent' });
@@ -71,5 +72,27 @@ describe('deployment with two central nodes on one PostgreSQL database', () => {
     };
     // Node B does not hold the site's link, but the database says what it runs.
     expect(sites).toMatchObject({ latestRevision: { revision: 2 }, sites: [{ name: 'plant1', connected: false, configRevision: 2 }] });
+  });
+
+  it('a central rebuilt from scratch (its revision 1 holds other files) still deploys its project to a site that ran the old revision 1', async () => {
+    const grpcPort = await closedPort();
+    const secret = 's3cret';
+    const central = async (dir: string, projectDir: string): Promise<CentralNode> => {
+      const repo = await openCentralRepository({ dataDir: dir });
+      await repo.putSite('plant1', await hashSecret(secret));
+      await repo.close();
+      return startCentralNode({ dataDir: dir, port: 0, grpcPort, logger, projectDir, maintenanceOnStart: false });
+    };
+    nodes.push(await central(join(tmp.dir, 'central-old'), project(join(tmp.dir, 'p1'), 'old')));
+    site = await startSiteNode({ site: 'plant1', dataDir: join(tmp.dir, 'site'), port: 0, logger, central: { address: `127.0.0.1:${grpcPort}`, secret } });
+    await new Promise((resolve) => site!.events.once('deployed', resolve));
+    await nodes.pop()!.stop();
+
+    const deployed = new Promise((resolve) => site!.events.once('deployed', resolve));
+    nodes.push(await central(join(tmp.dir, 'central-new'), project(join(tmp.dir, 'p2'), 'new')));
+    expect((await nodes[0]!.repo.latestConfig())?.revision).toBe(1);
+    expect(await deployed).toBe(1);
+    const answer = await fetch(`${site.url}/admin/api/instances/Pump1/scripts/hello/call`, { method: 'POST' });
+    expect(await answer.json()).toEqual({ result: 'new' });
   });
 });

@@ -178,6 +178,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       node: `${siteName}@${hostname()}`,
       version: packageVersion(),
       configRevision: () => (revision === null ? '' : String(revision)),
+      configSha256: () => runningSha ?? '',
       tls: options.central.tls,
       logger,
       onCommand: handler,

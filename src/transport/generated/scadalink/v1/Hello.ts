@@ -6,6 +6,7 @@ export interface Hello {
   'node'?: (string);
   'version'?: (string);
   'configRevision'?: (string);
+  'configSha256'?: (string);
 }
 
 export interface Hello__Output {
@@ -13,4 +14,5 @@ export interface Hello__Output {
   'node': (string);
   'version': (string);
   'configRevision': (string);
+  'configSha256': (string);
 }
