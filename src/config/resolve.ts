@@ -3,6 +3,7 @@
 
 import { isAbsolute, posix, resolve } from 'node:path';
 import type { Issue } from './issues.js';
+import { microsoft365TokenEndpoint } from './smtp-defaults.js';
 import type { ProjectInput, ScriptInput, SharedScriptInput } from './schema.js';
 import type {
   InstanceConfig,
@@ -180,7 +181,7 @@ function resolveSmtp(ctx: Context, s: NonNullable<ProjectInput['smtp']>, retry: 
     s.auth.type === 'OAuth2'
       ? {
           ...s.auth,
-          tokenEndpoint: s.auth.tokenEndpoint ?? `https://login.microsoftonline.com/${encodeURIComponent(s.auth.tenantId)}/oauth2/v2.0/token`,
+          tokenEndpoint: s.auth.tokenEndpoint ?? microsoft365TokenEndpoint(s.auth.tenantId),
         }
       : s.auth;
   return {

@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { MICROSOFT_365_SMTP_SCOPE } from './smtp-defaults.js';
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const Name = z.string().regex(NAME);
@@ -177,7 +178,7 @@ const SmtpAuth = z.discriminatedUnion('type', [
     clientId: Text,
     clientSecret: z.string().min(1, 'required'),
     tokenEndpoint: Text.refine(isHttpUrl, 'must be an http:// or https:// URL').optional(),
-    scope: Text.default('https://outlook.office365.com/.default'),
+    scope: Text.default(MICROSOFT_365_SMTP_SCOPE),
   }),
 ]);
 

@@ -26,13 +26,9 @@ export {
   type SmtpMessage,
   type SmtpSendResult,
   type SmtpNotifierOptions,
-  type SmtpSettings,
-  type SmtpTlsMode,
-  type SmtpAuth,
   type AccessTokenSource,
   OAuth2TokenProvider,
   SmtpErrorCode,
   classifySmtpError,
   classifySmtpReplyCode,
-  resolveSmtpSettings,
 } from './smtp/index.js';

@@ -6,13 +6,3 @@ export {
 } from './notifier.js';
 export { SmtpErrorCode, classifySmtpError, classifySmtpReplyCode, type SmtpTarget } from './classify.js';
 export { OAuth2TokenProvider, type AccessTokenSource, type OAuth2TokenProviderOptions } from './oauth2.js';
-export {
-  resolveSmtpSettings,
-  type SmtpSettings,
-  type ResolvedSmtpSettings,
-  type SmtpTlsMode,
-  type SmtpAuth,
-  type SmtpBasicAuth,
-  type SmtpOAuth2Auth,
-  type SmtpNoAuth,
-} from './types.js';

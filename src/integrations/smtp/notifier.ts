@@ -1,12 +1,13 @@
 // Notification Service SMTP client (seed WP-10, WP-11, DESIGN §3.2). One call
 // of send() is one attempt at one e-mail; retrying and buffering belong to the
 // store-and-forward engine, which reads `DeliveryError.classification`.
+import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import type { Mail, SMTPPoolOptions, SMTPPoolSentMessageInfo, SendMailOptions } from 'nodemailer';
 import { DeliveryError, describeError } from '../../commons/index.js';
+import type { SmtpConfig } from '../../config/index.js';
 import { SmtpErrorCode, classifySmtpError, type SmtpTarget } from './classify.js';
 import { OAuth2TokenProvider, type AccessTokenSource } from './oauth2.js';
-import { resolveSmtpSettings, type ResolvedSmtpSettings, type SmtpSettings } from './types.js';
 
 export interface SmtpMessage {
   readonly subject: string;
@@ -36,7 +37,9 @@ const MAX_MESSAGES_PER_CONNECTION = 100;
 const REMEMBERED_TOKENS = 4;
 
 export class SmtpNotifier {
-  readonly #settings: ResolvedSmtpSettings;
+  readonly #settings: SmtpConfig;
+  /** The CA (PEM) of `caFile`, read once. */
+  readonly #ca: Buffer | undefined;
   readonly #tokens: AccessTokenSource | undefined;
   readonly #target: SmtpTarget;
   readonly #secrets: string[] = [];
@@ -45,10 +48,16 @@ export class SmtpNotifier {
   #pool: Pool | undefined;
   #closed = false;
 
-  /** Validates the settings (ConfigError names the bad field); connects on the first send. */
-  constructor(settings: SmtpSettings, opts: SmtpNotifierOptions = {}) {
-    const s = resolveSmtpSettings(settings);
+  /**
+   * Takes the project's SMTP settings as config resolved them (validated, every
+   * default filled); connects on the first send. An unreadable `caFile` is a
+   * transient SMTP_TLS failure: the operator can put it in place and the
+   * operation is retried.
+   */
+  constructor(settings: SmtpConfig, opts: SmtpNotifierOptions = {}) {
+    const s = settings;
     this.#settings = s;
+    this.#ca = s.caFile === undefined ? undefined : readCa(s);
     if (s.auth.type === 'OAuth2') {
       this.#tokens = opts.tokenProvider ?? new OAuth2TokenProvider(s.auth);
       this.#secrets.push(s.auth.clientSecret);
@@ -152,10 +161,7 @@ export class SmtpNotifier {
       secure: s.tls === 'SSL',
       requireTLS: s.tls === 'StartTLS',
       ignoreTLS: s.tls === 'None',
-      tls: {
-        rejectUnauthorized: s.tlsRejectUnauthorized,
-        ...(s.ca === undefined ? {} : { ca: s.ca }),
-      },
+      tls: this.#ca === undefined ? {} : { ca: this.#ca },
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,
@@ -249,5 +255,16 @@ export class SmtpNotifier {
       if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join('***');
     }
     return out;
+  }
+}
+
+function readCa(s: SmtpConfig): Buffer {
+  try {
+    return readFileSync(s.caFile!);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw new DeliveryError(SmtpErrorCode.Tls, `SMTP ${s.host}:${s.port}: cannot read caFile ${s.caFile} (${code})`, 'transient', {
+      details: { host: s.host, port: s.port },
+    });
   }
 }

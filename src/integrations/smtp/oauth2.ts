@@ -4,7 +4,7 @@
 // secret goes into the request body only; no error, detail or log carries it.
 import { DeliveryError } from '../../commons/index.js';
 import { SmtpErrorCode } from './classify.js';
-import type { ResolvedOAuth2Auth } from './types.js';
+import type { SmtpAuthConfig } from '../../config/index.js';
 
 /** What the notifier needs of a token source; OAuth2TokenProvider is the real one. */
 export interface AccessTokenSource {
@@ -23,7 +23,7 @@ export interface OAuth2TokenProviderOptions {
   readonly now?: () => number;
 }
 
-type Credentials = Pick<ResolvedOAuth2Auth, 'clientId' | 'clientSecret' | 'tokenEndpoint' | 'scope'>;
+type Credentials = Pick<Extract<SmtpAuthConfig, { type: 'OAuth2' }>, 'clientId' | 'clientSecret' | 'tokenEndpoint' | 'scope'>;
 
 const DEFAULT_REFRESH_MARGIN_MS = 60_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;

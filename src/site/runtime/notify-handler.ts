@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { DeliveryError } from '../../commons/index.js';
 import type { SmtpConfig } from '../../config/index.js';
 import { SmtpNotifier } from '../../integrations/index.js';
@@ -25,26 +24,13 @@ export class Notifications {
 
   constructor(private readonly settings: () => SmtpConfig | undefined) {}
 
-  get configured(): boolean {
-    return this.settings() !== undefined;
-  }
-
   notifier(): SmtpNotifier {
     if (this.#notifier !== undefined) return this.#notifier;
     const s = this.settings();
     if (s === undefined) {
       throw new DeliveryError('NOTIFICATIONS_NOT_CONFIGURED', 'the project has no smtp settings', 'permanent');
     }
-    this.#notifier = new SmtpNotifier({
-      host: s.host,
-      port: s.port,
-      tls: s.tls,
-      auth: s.auth,
-      fromAddress: s.fromAddress,
-      connectionTimeoutMs: s.connectionTimeoutMs,
-      maxConnections: s.maxConnections,
-      ca: s.caFile === undefined ? undefined : readFileSync(s.caFile),
-    });
+    this.#notifier = new SmtpNotifier(s);
     return this.#notifier;
   }
 

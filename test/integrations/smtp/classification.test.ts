@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SmtpErrorCode, SmtpNotifier, classifySmtpError, classifySmtpReplyCode } from '../../../src/integrations/index.js';
 import { closedPort } from '../../support/net.js';
 import { PASSWORD, basicSettings, expectNoSecret, message, selfSignedCert, sendFailure, type SelfSigned } from './fixtures.js';
@@ -17,6 +17,8 @@ let cert: SelfSigned;
 beforeAll(() => {
   cert = selfSignedCert();
 });
+
+afterAll(() => cert.cleanup());
 
 afterEach(async () => {
   await notifier?.close();
@@ -129,7 +131,7 @@ describe('SmtpNotifier failures', () => {
 
   it('SSL against a plain server is a transient TLS failure', async () => {
     server = await startSmtpServer();
-    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'SSL', ca: cert.cert }));
+    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'SSL', caFile: cert.file }));
 
     const err = await sendFailure(notifier);
 
@@ -153,7 +155,7 @@ describe('SmtpNotifier failures', () => {
 
   it('StartTLS against a server that does not offer it is a transient TLS failure', async () => {
     server = await startSmtpServer();
-    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'StartTLS', ca: cert.cert }));
+    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'StartTLS', caFile: cert.file }));
 
     const err = await sendFailure(notifier);
 

@@ -1,8 +1,8 @@
 // Seed WP-10 / WP-11 against a real SMTP server: one plain-text e-mail per
 // send, the from address in To, every recipient only in the envelope (BCC),
 // the three TLS modes, and the connection limit under a burst.
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../src/commons/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveryError } from '../../../src/commons/index.js';
 import { SmtpErrorCode, SmtpNotifier } from '../../../src/integrations/index.js';
 import { FROM, PASSWORD, basicSettings, message, selfSignedCert, sendFailure, type SelfSigned } from './fixtures.js';
 import { header } from './mime.js';
@@ -15,6 +15,8 @@ let cert: SelfSigned;
 beforeAll(() => {
   cert = selfSignedCert();
 });
+
+afterAll(() => cert.cleanup());
 
 afterEach(async () => {
   await notifier?.close();
@@ -52,7 +54,7 @@ describe('SmtpNotifier delivery', () => {
 
   it('StartTLS upgrades before authenticating (self-signed certificate trusted via ca)', async () => {
     server = await startSmtpServer({ cert });
-    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'StartTLS', ca: cert.cert }));
+    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'StartTLS', caFile: cert.file }));
 
     await notifier.send(message());
 
@@ -62,7 +64,7 @@ describe('SmtpNotifier delivery', () => {
 
   it('SSL speaks TLS from the first byte', async () => {
     server = await startSmtpServer({ secure: true, cert });
-    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'SSL', ca: cert.cert }));
+    notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'SSL', caFile: cert.file }));
 
     await notifier.send(message());
 
@@ -107,15 +109,15 @@ describe('SmtpNotifier delivery', () => {
     expect(server.connections().total).toBe(0);
   });
 
-  it('rejects invalid settings with a ConfigError naming the fields, never the password', () => {
+  it('an unreadable caFile is a transient SMTP_TLS failure naming the file, and nothing is sent', () => {
     let err: unknown;
     try {
-      new SmtpNotifier(basicSettings(0, { maxConnections: 0, tls: 'TLS' as never }));
+      new SmtpNotifier(basicSettings(1, { tls: 'StartTLS', caFile: '/nonexistent/ca.pem' }));
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).issues.map((i) => i.path)).toEqual(['smtp.port', 'smtp.tls', 'smtp.maxConnections']);
-    expect((err as ConfigError).message).not.toContain(PASSWORD);
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect(err).toMatchObject({ code: SmtpErrorCode.Tls, classification: 'transient' });
+    expect((err as DeliveryError).message).toContain('cannot read caFile /nonexistent/ca.pem (ENOENT)');
   });
 });

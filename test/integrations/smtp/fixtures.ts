@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { expect } from 'vitest';
 import { DeliveryError } from '../../../src/commons/index.js';
-import type { SmtpMessage, SmtpNotifier, SmtpSettings } from '../../../src/integrations/index.js';
+import type { SmtpConfig } from '../../../src/config/index.js';
+import type { SmtpMessage, SmtpNotifier } from '../../../src/integrations/index.js';
 import { tempDir } from '../../support/index.js';
 
 export const FROM = 'alerts@site.example';
@@ -15,27 +16,27 @@ export const PASSWORD = 'pa55-w0rd!secret';
 export interface SelfSigned {
   readonly key: string;
   readonly cert: string;
+  /** The certificate as a PEM file, for `caFile` (until cleanup()). */
+  readonly file: string;
+  cleanup(): void;
 }
 
 /** A certificate for CN=localhost and IP 127.0.0.1, valid one day, made with openssl now. */
 export function selfSignedCert(): SelfSigned {
   const { dir, cleanup } = tempDir('scadalink-smtp-cert-');
-  try {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
-      { stdio: 'ignore' },
-    );
-    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
-  } finally {
-    cleanup();
-  }
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+    { stdio: 'ignore' },
+  );
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), file: cert, cleanup };
 }
 
-export function basicSettings(port: number, over: Partial<SmtpSettings> = {}): SmtpSettings {
+/** SMTP settings as the project's config resolves them, for a loopback server. */
+export function basicSettings(port: number, over: Partial<SmtpConfig> = {}): SmtpConfig {
   return {
     host: '127.0.0.1',
     port,
@@ -43,6 +44,8 @@ export function basicSettings(port: number, over: Partial<SmtpSettings> = {}): S
     auth: { type: 'Basic', username: 'site-a', password: PASSWORD },
     fromAddress: FROM,
     connectionTimeoutMs: 5_000,
+    maxConnections: 5,
+    retry: { maxRetries: 0, retryIntervalMs: 1_000 },
     ...over,
   };
 }

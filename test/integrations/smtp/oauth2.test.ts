@@ -7,15 +7,14 @@ import {
   OAuth2TokenProvider,
   SmtpErrorCode,
   SmtpNotifier,
-  resolveSmtpSettings,
-  type SmtpSettings,
 } from '../../../src/integrations/index.js';
+import { MICROSOFT_365_SMTP_SCOPE, type SmtpConfig } from '../../../src/config/index.js';
 import { closedPort } from '../../support/net.js';
-import { FROM, expectNoSecret, message, selfSignedCert, sendFailure, type SelfSigned } from './fixtures.js';
+import { FROM, basicSettings, expectNoSecret, message, selfSignedCert, sendFailure, type SelfSigned } from './fixtures.js';
 import { startSmtpServer, type TestSmtpServer } from './server.js';
 import { CLIENT, startTokenServer, type TokenServer } from './token-server.js';
 
-const SCOPE = 'https://outlook.office365.com/.default';
+const SCOPE = MICROSOFT_365_SMTP_SCOPE;
 
 let tokens: TokenServer;
 let cert: SelfSigned;
@@ -29,6 +28,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tokens.close();
+  cert.cleanup();
 });
 
 beforeEach(() => {
@@ -112,21 +112,6 @@ describe('OAuth2TokenProvider', () => {
     expect(refused.message).toContain('ECONNREFUSED');
     expectNoSecret(refused, [CLIENT.clientSecret]);
   });
-
-  it('defaults to the Microsoft identity platform endpoint and the Exchange Online scope', () => {
-    const s = resolveSmtpSettings({
-      host: 'smtp.office365.com',
-      port: 587,
-      tls: 'StartTLS',
-      auth: { type: 'OAuth2', ...CLIENT },
-      fromAddress: FROM,
-    });
-    expect(s.auth).toMatchObject({
-      tokenEndpoint: `https://login.microsoftonline.com/${CLIENT.tenantId}/oauth2/v2.0/token`,
-      scope: SCOPE,
-    });
-    expect([s.connectionTimeoutMs, s.maxConnections]).toEqual([30_000, 5]);
-  });
 });
 
 describe('SmtpNotifier with OAuth2 (XOAUTH2)', () => {
@@ -148,16 +133,12 @@ describe('SmtpNotifier with OAuth2 (XOAUTH2)', () => {
     await server.close();
   });
 
-  function settings(): SmtpSettings {
-    return {
-      host: '127.0.0.1',
-      port: server.port,
+  function settings(): SmtpConfig {
+    return basicSettings(server.port, {
       tls: 'StartTLS',
-      ca: cert.cert,
-      auth: { type: 'OAuth2', ...CLIENT, tokenEndpoint: tokens.url },
-      fromAddress: FROM,
-      connectionTimeoutMs: 5_000,
-    };
+      caFile: cert.file,
+      auth: { type: 'OAuth2', ...CLIENT, tokenEndpoint: tokens.url, scope: SCOPE },
+    });
   }
 
   function notifier(p?: OAuth2TokenProvider): SmtpNotifier {
@@ -166,7 +147,7 @@ describe('SmtpNotifier with OAuth2 (XOAUTH2)', () => {
     return n;
   }
 
-  it('authenticates as the from address with a fetched token (default provider, default scope)', async () => {
+  it('authenticates as the from address with a fetched token (the default provider, the project scope)', async () => {
     await notifier().send(message());
 
     expect(tokens.requests.map((r) => r.form['scope'])).toEqual([SCOPE]);
