@@ -43,9 +43,9 @@ export class DeliveryError extends ScadaLinkError {
 
 /** Invalid project configuration; `issues` name the path of each bad field. */
 export class ConfigError extends ScadaLinkError {
-  readonly issues: readonly { path: string; message: string }[];
+  readonly issues: readonly { path: string; message: string; code?: string }[];
 
-  constructor(issues: readonly { path: string; message: string }[]) {
+  constructor(issues: readonly { path: string; message: string; code?: string }[]) {
     super(
       'CONFIG_INVALID',
       `invalid configuration:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`,

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../commons/index.js';
+import { ISSUE_ENV_UNSET } from './issues.js';
 import { PROJECT_FILE, SCRIPTS_DIR, parseProject } from './load.js';
 import type { ProjectConfig } from './types.js';
 
@@ -79,8 +80,6 @@ export function parseProjectBundle(bundle: ProjectBundle, dir: string, env: Node
   return parseProject(text, dir, env, (rel) => bundle.files[`${SCRIPTS_DIR}/${rel.split(sep).join('/')}`]);
 }
 
-const UNSET = /^environment variable \S+ is not set$/;
-
 /**
  * Validates a bundle the way central can: every error counts except an unset
  * environment variable, which the sites resolve from their own environments
@@ -92,7 +91,7 @@ export function checkProjectForSites(bundle: ProjectBundle, dir: string, env: No
     parseProjectBundle(bundle, dir, env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const real = err.issues.filter((i) => !UNSET.test(i.message));
+    const real = err.issues.filter((i) => i.code !== ISSUE_ENV_UNSET);
     if (real.length > 0) throw new ConfigError(real);
   }
 }

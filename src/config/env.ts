@@ -3,8 +3,7 @@
 // string field may use it; `${NAME:-default}` gives a default for an unset
 // variable, and `$${NAME}` escapes to a literal `${NAME}`.
 
-import type { Issue } from './issues.js';
-import { formatPath } from './issues.js';
+import { type Issue, ISSUE_ENV_UNSET, formatPath } from './issues.js';
 
 const REFERENCE = /\$(\$?)\{([^}]*)\}/g;
 const NAME = /^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s;
@@ -45,7 +44,7 @@ export function substituteEnv(tree: unknown, env: NodeJS.ProcessEnv): Substitute
       const value = env[name];
       if (value === undefined && fallback !== undefined) return fallback;
       if (value === undefined) {
-        issues.push({ path: where, message: `environment variable ${name} is not set` });
+        issues.push({ path: where, message: `environment variable ${name} is not set`, code: ISSUE_ENV_UNSET });
         return whole;
       }
       used = true;

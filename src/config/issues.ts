@@ -8,7 +8,12 @@ import type { z } from 'zod';
 export interface Issue {
   readonly path: string;
   readonly message: string;
+  /** Set where a caller acts on the kind of problem (see ISSUE_ENV_UNSET). */
+  readonly code?: string;
 }
+
+/** An `${NAME}` reference to a variable the environment does not set. */
+export const ISSUE_ENV_UNSET = 'ENV_UNSET';
 
 /** `['instances', 'Pump1', 'triggers', 0]` → `instances.Pump1.triggers[0]`. */
 export function formatPath(path: readonly PropertyKey[]): string {
