@@ -26,6 +26,14 @@ describe('deployment with two central nodes on one PostgreSQL database', () => {
       { 'hello.js': `return ${JSON.stringify(greeting)};` },
     );
 
+  /** A SQLite central on `grpcPort` with plant1 registered (secret `s3cret`) before it listens. */
+  const central = async (dir: string, grpcPort: number, projectDir: string): Promise<CentralNode> => {
+    const repo = await openCentralRepository({ dataDir: dir });
+    await repo.putSite('plant1', await hashSecret('s3cret'));
+    await repo.close();
+    return startCentralNode({ dataDir: dir, port: 0, grpcPort, logger, projectDir, maintenanceOnStart: false });
+  };
+
   beforeEach(async () => {
     tmp = tempDir();
     db = await createPgDatabase('sl_central_deploy');
@@ -77,22 +85,31 @@ describe('deployment with two central nodes on one PostgreSQL database', () => {
   it('a central rebuilt from scratch (its revision 1 holds other files) still deploys its project to a site that ran the old revision 1', async () => {
     const grpcPort = await closedPort();
     const secret = 's3cret';
-    const central = async (dir: string, projectDir: string): Promise<CentralNode> => {
-      const repo = await openCentralRepository({ dataDir: dir });
-      await repo.putSite('plant1', await hashSecret(secret));
-      await repo.close();
-      return startCentralNode({ dataDir: dir, port: 0, grpcPort, logger, projectDir, maintenanceOnStart: false });
-    };
-    nodes.push(await central(join(tmp.dir, 'central-old'), project(join(tmp.dir, 'p1'), 'old')));
+    nodes.push(await central(join(tmp.dir, 'central-old'), grpcPort, project(join(tmp.dir, 'p1'), 'old')));
     site = await startSiteNode({ site: 'plant1', dataDir: join(tmp.dir, 'site'), port: 0, logger, central: { address: `127.0.0.1:${grpcPort}`, secret } });
     await new Promise((resolve) => site!.events.once('deployed', resolve));
     await nodes.pop()!.stop();
 
     const deployed = new Promise((resolve) => site!.events.once('deployed', resolve));
-    nodes.push(await central(join(tmp.dir, 'central-new'), project(join(tmp.dir, 'p2'), 'new')));
+    nodes.push(await central(join(tmp.dir, 'central-new'), grpcPort, project(join(tmp.dir, 'p2'), 'new')));
     expect((await nodes[0]!.repo.latestConfig())?.revision).toBe(1);
     expect(await deployed).toBe(1);
     const answer = await fetch(`${site.url}/admin/api/instances/Pump1/scripts/hello/call`, { method: 'POST' });
     expect(await answer.json()).toEqual({ result: 'new' });
+  });
+
+  it('a site refuses a revision whose files do not match its digest (CONFIG_DIGEST_MISMATCH) and keeps running what it ran', async () => {
+    const grpcPort = await closedPort();
+    nodes.push(await central(join(tmp.dir, 'central'), grpcPort, project(join(tmp.dir, 'p'), 'v1')));
+    site = await startSiteNode({ site: 'plant1', dataDir: join(tmp.dir, 'site'), port: 0, logger, central: { address: `127.0.0.1:${grpcPort}`, secret: 's3cret' } });
+    await new Promise((resolve) => site!.events.once('deployed', resolve));
+
+    const latest = (await nodes[0]!.repo.latestConfig())!;
+    const tampered = { ...latest.files, 'scripts/hello.js': `return 'tampered';` };
+    const reply = await nodes[0]!.link.command('plant1', { deployConfiguration: { revision: 2, sha256: latest.sha256, files: tampered } });
+    expect(reply).toMatchObject({ ok: false, errorCode: 'CONFIG_DIGEST_MISMATCH' });
+    expect(site.configRevision).toBe(1);
+    const answer = await fetch(`${site.url}/admin/api/instances/Pump1/scripts/hello/call`, { method: 'POST' });
+    expect(await answer.json()).toEqual({ result: 'v1' });
   });
 });

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { ConfigError, ScadaLinkError, describeError, packageRoot } from '../../commons/index.js';
-import { type ProjectBundle, type ProjectConfig, loadProject, parseProjectBundle } from '../../config/index.js';
+import { type ProjectBundle, type ProjectConfig, bundleOf, loadProject, parseProjectBundle } from '../../config/index.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
 import { readDeployedConfig, saveDeployedConfig } from '../store/deployed.js';
 import { SiteRuntime } from '../runtime/site-runtime.js';
@@ -160,7 +160,12 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       if (command.deployConfiguration) {
         const d = command.deployConfiguration;
         try {
-          await deploy(Number(d.revision), { files: d.files, sha256: d.sha256 });
+          // The digest is the site's own, of the files it got; central's must agree.
+          const bundle = bundleOf(d.files);
+          if (bundle.sha256 !== d.sha256) {
+            throw new ScadaLinkError('CONFIG_DIGEST_MISMATCH', `revision ${d.revision} arrived with files that do not match its digest`);
+          }
+          await deploy(Number(d.revision), bundle);
           return { ok: true };
         } catch (err) {
           logger.warn({ revision: Number(d.revision), err: describeError(err) }, 'deployment refused; the site keeps running what it ran');
