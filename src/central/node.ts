@@ -3,31 +3,14 @@
 // API (health, readiness, SiteCalls and the Retry/Discard relay).
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { Gauge, Registry } from 'prom-client';
-import {
-  ConfigError,
-  OperationStatus,
-  ScadaLinkError,
-  describeError,
-  isChannel,
-  isOperationStatus,
-  isTrackedOperationId,
-} from '../commons/index.js';
+import { describeError } from '../commons/index.js';
 import { SiteLinkServer, type SiteSession } from '../transport/index.js';
-import {
-  type CentralRepository,
-  type OperatorRole,
-  type PurgeResult,
-  type SiteCallFilter,
-  type SiteCallKpis,
-  openCentralRepository,
-} from './db/index.js';
+import { type CentralRepository, type PurgeResult, openCentralRepository } from './db/index.js';
 import { Deployer } from './deploy.js';
+import { centralHttp } from './http.js';
 import { reconcileSite } from './reconcile.js';
 import { siteAuthenticator } from './site-auth.js';
-import { TokenVerifier, roleAllows } from './tokens.js';
 
 export interface CentralNodeOptions {
   readonly dataDir: string;
@@ -70,21 +53,6 @@ export interface CentralNode {
   stop(): Promise<void>;
 }
 
-const STATUS_OF: Readonly<Record<string, number>> = {
-  UNKNOWN_OPERATION: 404,
-  OPERATION_NOT_FOUND: 404,
-  OPERATION_NOT_PARKED: 409,
-  NO_PROJECT: 409,
-  SITE_UNREACHABLE: 503,
-};
-
-function sendError(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof ScadaLinkError) {
-    return reply.code(STATUS_OF[err.code] ?? 422).send({ error: { code: err.code, message: err.message } });
-  }
-  return reply.code(500).send({ error: { code: 'INTERNAL', message: describeError(err) } });
-}
-
 export async function startCentralNode(options: CentralNodeOptions): Promise<CentralNode> {
   const logger = options.logger ?? pino({ base: { role: 'central' } });
   const repo = await openCentralRepository({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
@@ -123,7 +91,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
       throw err;
     }
   }
-  const app = buildHttp(repo, link, deployer, {
+  const app = await centralHttp(repo, link, deployer, {
     intervalMs: options.kpiIntervalMs ?? 3_600_000,
     stuckAfterMs: options.stuckAfterMs ?? 600_000,
   });
@@ -200,157 +168,4 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   };
 }
 
-const MAX_PAGE = 1_000;
 const DAY_MS = 86_400_000;
-
-function invalidQuery(parameter: string, message: string): ScadaLinkError {
-  return new ScadaLinkError('INVALID_QUERY', `${parameter}: ${message}`, { details: { parameter } });
-}
-
-/** Reads the SiteCalls filter and page from a query string; a bad value is INVALID_QUERY naming the parameter. */
-function siteCallQuery(q: Record<string, string | undefined>): { filter: SiteCallFilter; after?: string; limit: number } {
-  const known = new Set(['site', 'channel', 'status', 'from', 'to', 'after', 'limit']);
-  for (const key of Object.keys(q)) if (!known.has(key)) throw invalidQuery(key, 'unknown parameter');
-  if (q.channel !== undefined && !isChannel(q.channel)) throw invalidQuery('channel', 'must be ApiOutbound, DbOutbound or Notification');
-  if (q.status !== undefined && !isOperationStatus(q.status)) {
-    throw invalidQuery('status', `must be one of ${Object.values(OperationStatus).join(', ')}`);
-  }
-  for (const key of ['from', 'to'] as const) {
-    const v = q[key];
-    if (v !== undefined && Number.isNaN(Date.parse(v))) throw invalidQuery(key, 'must be an ISO-8601 time');
-  }
-  if (q.after !== undefined && !isTrackedOperationId(q.after)) throw invalidQuery('after', 'must be a TrackedOperationId');
-  const limit = q.limit === undefined ? 100 : Number(q.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalidQuery('limit', `must be a whole number from 1 to ${MAX_PAGE}`);
-  const iso = (v: string | undefined): string | undefined => (v === undefined ? undefined : new Date(v).toISOString());
-  return {
-    filter: {
-      site: q.site,
-      channel: q.channel as SiteCallFilter['channel'],
-      status: q.status as SiteCallFilter['status'],
-      from: iso(q.from),
-      to: iso(q.to),
-    },
-    after: q.after,
-    limit,
-  };
-}
-
-function centralMetrics(repo: CentralRepository, kpi: { intervalMs: number; stuckAfterMs: number }): Registry {
-  const registry = new Registry();
-  const gauges: [keyof SiteCallKpis, string, string][] = [
-    ['buffered', 'scadalink_central_site_calls_buffered', 'Operations Submitted, Forwarded or Attempted at the sites, as central knows them.'],
-    ['parked', 'scadalink_central_site_calls_parked', 'Parked operations awaiting an operator.'],
-    ['failedLastInterval', 'scadalink_central_site_calls_failed_last_interval', 'Operations that failed within the KPI interval.'],
-    ['deliveredLastInterval', 'scadalink_central_site_calls_delivered_last_interval', 'Operations delivered within the KPI interval.'],
-    ['oldestPendingAgeSeconds', 'scadalink_central_site_calls_oldest_pending_age_seconds', 'Age of the oldest buffered operation.'],
-    ['stuck', 'scadalink_central_site_calls_stuck', 'Operations buffered for longer than the stuck threshold.'],
-  ];
-  let snapshot: Promise<{ global: SiteCallKpis; sites: Readonly<Record<string, SiteCallKpis>> }> | undefined;
-  for (const [key, name, help] of gauges) {
-    new Gauge({
-      name,
-      help,
-      labelNames: ['site'],
-      registers: [registry],
-      async collect() {
-        // One query pair per scrape, shared by the six gauges.
-        snapshot ??= repo.kpis(kpi).finally(() => setImmediate(() => (snapshot = undefined)));
-        const k = await snapshot;
-        this.reset();
-        this.set({ site: '*' }, k.global[key]);
-        for (const [site, v] of Object.entries(k.sites)) this.set({ site }, v[key]);
-      },
-    });
-  }
-  return registry;
-}
-
-function buildHttp(repo: CentralRepository, link: SiteLinkServer, deployer: Deployer, kpi: { intervalMs: number; stuckAfterMs: number }): FastifyInstance {
-  const app = Fastify({ logger: false });
-  const registry = centralMetrics(repo, kpi);
-  // Every /admin/ request needs an operator token; acting on operations needs Deployment or Admin.
-  const tokens = new TokenVerifier(repo);
-  app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/admin/')) return;
-    const header = req.headers.authorization ?? '';
-    const record = header.startsWith('Bearer ') ? await tokens.verify(header.slice(7)) : undefined;
-    if (record === undefined) {
-      return reply.code(401).send({ error: { code: 'ADMIN_UNAUTHORIZED', message: 'a valid operator token is required (scadalink central token create)' } });
-    }
-    const needed: OperatorRole = req.method === 'GET' ? 'Viewer' : 'Deployment';
-    if (!roleAllows(record.role, needed)) {
-      return reply.code(403).send({ error: { code: 'FORBIDDEN_ROLE', message: `this needs the ${needed} role; the token has ${record.role}` } });
-    }
-    (req as { operator?: string }).operator = record.name;
-  });
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async () => ({ status: 'ready' }));
-  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  app.get('/admin/api/kpis', async () => ({ intervalMs: kpi.intervalMs, stuckAfterMs: kpi.stuckAfterMs, ...(await repo.kpis(kpi)) }));
-  app.get<{ Querystring: Record<string, string | undefined> }>('/admin/api/site-calls', async (req, reply) => {
-    try {
-      const q = siteCallQuery(req.query);
-      return await repo.listSiteCalls(q.filter, { after: q.after, limit: q.limit });
-    } catch (err) {
-      if (err instanceof ScadaLinkError && err.code === 'INVALID_QUERY') {
-        return reply.code(400).send({ error: { code: err.code, message: err.message, details: err.details } });
-      }
-      throw err;
-    }
-  });
-  app.get<{ Params: { id: string } }>('/admin/api/site-calls/:id', async (req, reply) => {
-    const row = await repo.siteCall(req.params.id);
-    if (row === undefined) return sendError(reply, new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${req.params.id} at central`));
-    return { ...row, audit: await repo.auditOf(req.params.id) };
-  });
-  app.get('/admin/api/sites', async () => {
-    const latest = await repo.latestConfig();
-    const sites = await repo.sites();
-    return {
-      latestRevision: latest === undefined ? null : { revision: latest.revision, sha256: latest.sha256, createdAtUtc: latest.createdAtUtc, createdBy: latest.createdBy },
-      sites: sites.map((s) => {
-        const session = link.session(s.name);
-        return {
-          name: s.name,
-          connected: session !== undefined,
-          node: session?.node ?? null,
-          version: session?.version ?? null,
-          configRevision: s.configRevision,
-          configError: s.configError,
-          configReportedAtUtc: s.configReportedAtUtc,
-        };
-      }),
-    };
-  });
-  // Re-reads the project directory, records it if it changed, and sends it to every connected site.
-  app.post('/admin/api/deployments', async (req, reply) => {
-    try {
-      const { config, created } = await deployer.record((req as { operator?: string }).operator ?? 'operator');
-      const sites = await deployer.deployAll(config);
-      return reply.code(created ? 201 : 200).send({ revision: config.revision, sha256: config.sha256, created, sites });
-    } catch (err) {
-      if (err instanceof ConfigError) {
-        return reply.code(400).send({ error: { code: err.code, message: err.message, details: { issues: err.issues } } });
-      }
-      return sendError(reply, err);
-    }
-  });
-  for (const action of ['retry', 'discard'] as const) {
-    app.post<{ Params: { id: string } }>(`/admin/api/site-calls/:id/${action}`, async (req, reply) => {
-      const row = await repo.siteCall(req.params.id);
-      if (row === undefined) return sendError(reply, new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${req.params.id} at central`));
-      // The token's name is the operator the site records as the audit actor.
-      const operator = (req as { operator?: string }).operator ?? 'central';
-      const body = { trackedOperationId: row.trackedOperationId, operator };
-      try {
-        const answer = await link.command(row.sourceSite, action === 'retry' ? { retryParked: body } : { discardParked: body });
-        if (!answer.ok) return sendError(reply, new ScadaLinkError(answer.errorCode || 'COMMAND_FAILED', answer.errorMessage));
-        return reply.code(202).send({ status: 'sent', site: row.sourceSite });
-      } catch (err) {
-        return sendError(reply, err);
-      }
-    });
-  }
-  return app;
-}

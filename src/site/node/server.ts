@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { ScadaLinkError, describeError } from '../../commons/index.js';
+import { ScadaLinkError, answerErrorsAsJson, describeError, httpServerOptions } from '../../commons/index.js';
 import type { JsonObject, JsonValue } from '../../scripts/index.js';
 import type { EventCategory, EventLevel } from '../store/event-log.js';
 import type { SiteRuntime } from '../runtime/site-runtime.js';
@@ -49,8 +49,9 @@ function isLoopback(address: string): boolean {
  * /health, /ready, /metrics and /info (DESIGN §2), and a small admin API for
  * operators and tools on the site itself. It listens on loopback by default.
  */
-export function siteServer(current: () => SiteRuntime | undefined, info: InfoExtra, isReady: () => boolean): FastifyInstance {
-  const app = Fastify({ logger: false });
+export async function siteServer(current: () => SiteRuntime | undefined, info: InfoExtra, isReady: () => boolean): Promise<FastifyInstance> {
+  const app = Fastify(httpServerOptions());
+  answerErrorsAsJson(app, STATUS_OF);
   const registry = siteMetrics(current, info.site);
   // The runtime a request sees: a site waiting for its first deployment has none.
   const notDeployed = (): ScadaLinkError =>
@@ -61,22 +62,6 @@ export function siteServer(current: () => SiteRuntime | undefined, info: InfoExt
     return rt;
   };
   const expected = info.adminToken ? digest(info.adminToken) : undefined;
-
-  // Security by default: the admin API moves operations and runs scripts.
-  app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/admin/')) return;
-    if (expected) {
-      const header = req.headers.authorization ?? '';
-      const given = header.startsWith('Bearer ') ? digest(header.slice(7)) : undefined;
-      if (!given || !timingSafeEqual(given, expected)) {
-        return reply.code(401).send({ error: { code: 'ADMIN_UNAUTHORIZED', message: 'a valid admin token is required' } });
-      }
-    } else if (!isLoopback(req.socket.remoteAddress ?? '')) {
-      return reply.code(403).send({
-        error: { code: 'ADMIN_LOOPBACK_ONLY', message: 'the admin API answers loopback clients only unless SCADALINK_ADMIN_TOKEN is set' },
-      });
-    }
-  });
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/ready', async (_req, reply) =>
@@ -97,21 +82,46 @@ export function siteServer(current: () => SiteRuntime | undefined, info: InfoExt
       instances: site?.instanceCodes() ?? [],
     };
   });
-  app.addHook('preHandler', async (req, reply) => {
-    if (req.url.startsWith('/admin/') && current() === undefined) return sendError(reply, notDeployed());
-  });
+  // Security by default: the admin API moves operations and runs scripts. Its
+  // routes live in their own context so that the checks below run for exactly
+  // the routes the router chose, whatever spelling of the URL led there.
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', async (req, reply) => {
+        if (expected) {
+          const header = req.headers.authorization ?? '';
+          const given = header.startsWith('Bearer ') ? digest(header.slice(7)) : undefined;
+          if (!given || !timingSafeEqual(given, expected)) {
+            return reply.code(401).send({ error: { code: 'ADMIN_UNAUTHORIZED', message: 'a valid admin token is required' } });
+          }
+        } else if (!isLoopback(req.socket.remoteAddress ?? '')) {
+          return reply.code(403).send({
+            error: { code: 'ADMIN_LOOPBACK_ONLY', message: 'the admin API answers loopback clients only unless SCADALINK_ADMIN_TOKEN is set' },
+          });
+        }
+        if (current() === undefined) return sendError(reply, notDeployed());
+        return undefined;
+      });
+      adminRoutes(admin, running);
+    },
+    { prefix: '/admin/api' },
+  );
+  return app;
+}
 
-  app.get<{ Params: { id: string } }>('/admin/api/operations/:id', async (req, reply) => {
+/** The routes of the admin context (mounted under /admin/api). */
+function adminRoutes(app: FastifyInstance, running: () => SiteRuntime): void {
+  app.get<{ Params: { id: string } }>('/operations/:id', async (req, reply) => {
     const snap = running().engine.status(req.params.id);
     return snap ?? reply.code(404).send({ error: { code: 'OPERATION_NOT_FOUND', message: `no operation ${req.params.id}` } });
   });
-  app.get<{ Querystring: { after?: string; limit?: string } }>('/admin/api/parked', async (req) => {
+  app.get<{ Querystring: { after?: string; limit?: string } }>('/parked', async (req) => {
     const limit = clampLimit(req.query.limit);
     return running().store.buffer.parked(req.query.after, limit).map((op) => ({ ...op, request: undefined, ...running().engine.status(op.id) }));
   });
   for (const action of ['retry', 'discard'] as const) {
     app.post<{ Params: { id: string }; Body: { operator?: string } | undefined }>(
-      `/admin/api/operations/:id/${action}`,
+      `/operations/:id/${action}`,
       async (req, reply) => {
         const operator = req.body?.operator ?? 'operator';
         try {
@@ -125,7 +135,7 @@ export function siteServer(current: () => SiteRuntime | undefined, info: InfoExt
     );
   }
   app.post<{ Params: { instance: string; script: string }; Body: JsonObject | undefined }>(
-    '/admin/api/instances/:instance/scripts/:script/call',
+    '/instances/:instance/scripts/:script/call',
     async (req, reply) => {
       try {
         return { result: await running().callScript(req.params.instance, req.params.script, req.body ?? {}) };
@@ -134,7 +144,7 @@ export function siteServer(current: () => SiteRuntime | undefined, info: InfoExt
       }
     },
   );
-  app.get<{ Params: { instance: string } }>('/admin/api/instances/:instance/attributes', async (req, reply) => {
+  app.get<{ Params: { instance: string } }>('/instances/:instance/attributes', async (req, reply) => {
     try {
       return running().attributes(req.params.instance);
     } catch (err) {
@@ -142,7 +152,7 @@ export function siteServer(current: () => SiteRuntime | undefined, info: InfoExt
     }
   });
   app.put<{ Params: { instance: string; name: string }; Body: { value: JsonValue } }>(
-    '/admin/api/instances/:instance/attributes/:name',
+    '/instances/:instance/attributes/:name',
     async (req, reply) => {
       if (req.body === null || typeof req.body !== 'object' || !('value' in req.body)) {
         return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: 'body must be {"value": ...}' } });
@@ -156,7 +166,7 @@ export function siteServer(current: () => SiteRuntime | undefined, info: InfoExt
     },
   );
   app.get<{ Querystring: { category?: EventCategory; level?: EventLevel; instance?: string; since?: string; before?: string; limit?: string } }>(
-    '/admin/api/events',
+    '/events',
     async (req) =>
       running().store.events.query({
         category: req.query.category,
@@ -167,5 +177,4 @@ export function siteServer(current: () => SiteRuntime | undefined, info: InfoExt
         limit: clampLimit(req.query.limit),
       }),
   );
-  return app;
 }

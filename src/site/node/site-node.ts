@@ -144,7 +144,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
   };
 
   let ready = false;
-  const server = siteServer(
+  const server = await siteServer(
     () => current?.runtime,
     { site: siteName, version: packageVersion(), dataDir, adminToken: options.adminToken, source: () => ({ projectDir: revision === null ? projectDir : undefined, configRevision: revision }) },
     () => ready && current !== undefined,

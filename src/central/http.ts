@@ -1,0 +1,189 @@
+// Central's HTTP surface: /health, /ready, /metrics, and the operator API
+// under /admin/api (KPIs, SiteCalls, sites, deployments, the Retry/Discard
+// relay). Authorisation belongs to the routes of the admin context: its hook
+// runs for exactly the routes Fastify's router chose, whatever spelling of the
+// URL led there (percent-encoding, absolute form, dot segments), so no raw-URL
+// test can be fooled.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  ConfigError,
+  OperationStatus,
+  ScadaLinkError,
+  answerErrorsAsJson,
+  describeError,
+  httpServerOptions,
+  isChannel,
+  isOperationStatus,
+  isTrackedOperationId,
+} from '../commons/index.js';
+import type { SiteLinkServer } from '../transport/index.js';
+import type { CentralRepository, OperatorRole, SiteCallFilter } from './db/index.js';
+import type { Deployer } from './deploy.js';
+import { centralMetrics, type KpiSettings } from './metrics.js';
+import { TokenVerifier, roleAllows } from './tokens.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The least operator role the route needs (admin routes only). */
+    role?: OperatorRole;
+  }
+}
+
+const STATUS_OF: Readonly<Record<string, number>> = {
+  UNKNOWN_OPERATION: 404,
+  OPERATION_NOT_FOUND: 404,
+  OPERATION_NOT_PARKED: 409,
+  NO_PROJECT: 409,
+  SITE_UNREACHABLE: 503,
+};
+
+function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  if (err instanceof ScadaLinkError) {
+    return reply.code(STATUS_OF[err.code] ?? 422).send({ error: { code: err.code, message: err.message } });
+  }
+  return reply.code(500).send({ error: { code: 'INTERNAL', message: describeError(err) } });
+}
+
+const MAX_PAGE = 1_000;
+
+function invalidQuery(parameter: string, message: string): ScadaLinkError {
+  return new ScadaLinkError('INVALID_QUERY', `${parameter}: ${message}`, { details: { parameter } });
+}
+
+/** Reads the SiteCalls filter and page from a query string; a bad value is INVALID_QUERY naming the parameter. */
+function siteCallQuery(q: Record<string, string | undefined>): { filter: SiteCallFilter; after?: string; limit: number } {
+  const known = new Set(['site', 'channel', 'status', 'from', 'to', 'after', 'limit']);
+  for (const key of Object.keys(q)) if (!known.has(key)) throw invalidQuery(key, 'unknown parameter');
+  if (q.channel !== undefined && !isChannel(q.channel)) throw invalidQuery('channel', 'must be ApiOutbound, DbOutbound or Notification');
+  if (q.status !== undefined && !isOperationStatus(q.status)) {
+    throw invalidQuery('status', `must be one of ${Object.values(OperationStatus).join(', ')}`);
+  }
+  for (const key of ['from', 'to'] as const) {
+    const v = q[key];
+    if (v !== undefined && Number.isNaN(Date.parse(v))) throw invalidQuery(key, 'must be an ISO-8601 time');
+  }
+  if (q.after !== undefined && !isTrackedOperationId(q.after)) throw invalidQuery('after', 'must be a TrackedOperationId');
+  const limit = q.limit === undefined ? 100 : Number(q.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalidQuery('limit', `must be a whole number from 1 to ${MAX_PAGE}`);
+  const iso = (v: string | undefined): string | undefined => (v === undefined ? undefined : new Date(v).toISOString());
+  return {
+    filter: {
+      site: q.site,
+      channel: q.channel as SiteCallFilter['channel'],
+      status: q.status as SiteCallFilter['status'],
+      from: iso(q.from),
+      to: iso(q.to),
+    },
+    after: q.after,
+    limit,
+  };
+}
+
+type Operated = FastifyRequest & { operator?: string };
+
+/**
+ * Every route of the admin context needs an operator token whose role covers
+ * the route's `config.role`; a route that forgot to declare one needs Admin
+ * (closed by default).
+ */
+function requireOperator(tokens: TokenVerifier) {
+  return async (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    const header = req.headers.authorization ?? '';
+    const record = header.startsWith('Bearer ') ? await tokens.verify(header.slice(7)) : undefined;
+    if (record === undefined) {
+      return reply.code(401).send({ error: { code: 'ADMIN_UNAUTHORIZED', message: 'a valid operator token is required (scadalink central token create)' } });
+    }
+    const needed: OperatorRole = req.routeOptions.config.role ?? 'Admin';
+    if (!roleAllows(record.role, needed)) {
+      return reply.code(403).send({ error: { code: 'FORBIDDEN_ROLE', message: `this needs the ${needed} role; the token has ${record.role}` } });
+    }
+    (req as Operated).operator = record.name;
+    return undefined;
+  };
+}
+
+/** The operator API, registered under /admin/api in its own context. */
+function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deployer, kpi: KpiSettings) {
+  return async (admin: FastifyInstance): Promise<void> => {
+    admin.addHook('onRequest', requireOperator(new TokenVerifier(repo)));
+    const viewer = { config: { role: 'Viewer' as const } };
+    const deployment = { config: { role: 'Deployment' as const } };
+
+    admin.get('/kpis', viewer, async () => ({ intervalMs: kpi.intervalMs, stuckAfterMs: kpi.stuckAfterMs, ...(await repo.kpis(kpi)) }));
+    admin.get<{ Querystring: Record<string, string | undefined> }>('/site-calls', viewer, async (req, reply) => {
+      try {
+        const q = siteCallQuery(req.query);
+        return await repo.listSiteCalls(q.filter, { after: q.after, limit: q.limit });
+      } catch (err) {
+        if (err instanceof ScadaLinkError && err.code === 'INVALID_QUERY') {
+          return reply.code(400).send({ error: { code: err.code, message: err.message, details: err.details } });
+        }
+        throw err;
+      }
+    });
+    admin.get<{ Params: { id: string } }>('/site-calls/:id', viewer, async (req, reply) => {
+      const row = await repo.siteCall(req.params.id);
+      if (row === undefined) return sendError(reply, new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${req.params.id} at central`));
+      return { ...row, audit: await repo.auditOf(req.params.id) };
+    });
+    admin.get('/sites', viewer, async () => {
+      const latest = await repo.latestConfig();
+      const sites = await repo.sites();
+      return {
+        latestRevision: latest === undefined ? null : { revision: latest.revision, sha256: latest.sha256, createdAtUtc: latest.createdAtUtc, createdBy: latest.createdBy },
+        sites: sites.map((s) => {
+          const session = link.session(s.name);
+          return {
+            name: s.name,
+            connected: session !== undefined,
+            node: session?.node ?? null,
+            version: session?.version ?? null,
+            configRevision: s.configRevision,
+            configError: s.configError,
+            configReportedAtUtc: s.configReportedAtUtc,
+          };
+        }),
+      };
+    });
+    // Re-reads the project directory, records it if it changed, and sends it to every connected site.
+    admin.post('/deployments', deployment, async (req, reply) => {
+      try {
+        const { config, created } = await deployer.record((req as Operated).operator ?? 'operator');
+        const sites = await deployer.deployAll(config);
+        return reply.code(created ? 201 : 200).send({ revision: config.revision, sha256: config.sha256, created, sites });
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          return reply.code(400).send({ error: { code: err.code, message: err.message, details: { issues: err.issues } } });
+        }
+        return sendError(reply, err);
+      }
+    });
+    for (const action of ['retry', 'discard'] as const) {
+      admin.post<{ Params: { id: string } }>(`/site-calls/:id/${action}`, deployment, async (req, reply) => {
+        const row = await repo.siteCall(req.params.id);
+        if (row === undefined) return sendError(reply, new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${req.params.id} at central`));
+        // The token's name is the operator the site records as the audit actor.
+        const operator = (req as Operated).operator ?? 'central';
+        const body = { trackedOperationId: row.trackedOperationId, operator };
+        try {
+          const answer = await link.command(row.sourceSite, action === 'retry' ? { retryParked: body } : { discardParked: body });
+          if (!answer.ok) return sendError(reply, new ScadaLinkError(answer.errorCode || 'COMMAND_FAILED', answer.errorMessage));
+          return reply.code(202).send({ status: 'sent', site: row.sourceSite });
+        } catch (err) {
+          return sendError(reply, err);
+        }
+      });
+    }
+  };
+}
+
+export async function centralHttp(repo: CentralRepository, link: SiteLinkServer, deployer: Deployer, kpi: KpiSettings): Promise<FastifyInstance> {
+  const app = Fastify(httpServerOptions());
+  answerErrorsAsJson(app, STATUS_OF);
+  const registry = centralMetrics(repo, kpi);
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/ready', async () => ({ status: 'ready' }));
+  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  await app.register(adminApi(repo, link, deployer, kpi), { prefix: '/admin/api' });
+  return app;
+}

@@ -1,0 +1,62 @@
+// HTTP/1.1 requests written byte for byte, so a test can send request lines
+// that fetch() would normalise (percent-encoded letters, absolute form, dot
+// segments, double slashes).
+import { connect } from 'node:net';
+
+export interface RawAnswer {
+  readonly status: number;
+  readonly body: string;
+  /** The parsed body when it is JSON, else undefined. */
+  readonly json: unknown;
+}
+
+export function rawRequest(
+  port: number,
+  method: string,
+  target: string,
+  options: { readonly headers?: Readonly<Record<string, string>>; readonly body?: string } = {},
+): Promise<RawAnswer> {
+  const body = options.body ?? '';
+  const headers = { host: `127.0.0.1:${port}`, connection: 'close', ...(body === '' ? {} : { 'content-type': 'application/json' }), ...options.headers };
+  const head = [`${method} ${target} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `content-length: ${Buffer.byteLength(body)}`];
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      if (m === null) {
+        reject(new Error(`no HTTP answer to ${method} ${target}: ${JSON.stringify(text.slice(0, 200))}`));
+        return;
+      }
+      const split = text.indexOf('\r\n\r\n');
+      const rawBody = split < 0 ? '' : text.slice(split + 4);
+      const chunked = /\r\ntransfer-encoding: chunked\r\n/i.test(text.slice(0, split));
+      const payload = chunked ? dechunk(rawBody) : rawBody;
+      let json: unknown;
+      try {
+        json = JSON.parse(payload);
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: Number(m[1]), body: payload, json });
+    });
+    // Not end(): a half-closed socket is dropped by the server before a slow handler answers; `connection: close` ends it.
+    socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+  });
+}
+
+function dechunk(text: string): string {
+  let out = '';
+  let rest = text;
+  for (;;) {
+    const eol = rest.indexOf('\r\n');
+    if (eol < 0) return out;
+    const size = parseInt(rest.slice(0, eol), 16);
+    if (!(size > 0)) return out;
+    out += rest.slice(eol + 2, eol + 2 + size);
+    rest = rest.slice(eol + 2 + size + 2);
+  }
+}
