@@ -76,7 +76,12 @@ export function registerSiteCommands(program: Command): void {
     .option('--central <host:port>', "central's site-link address; the site's secret comes from SCADALINK_SITE_SECRET")
     .option('--central-ca <file>', "dial central over TLS, trusting this CA or self-signed certificate (PEM)")
     .option('--central-tls', 'dial central over TLS, trusting the system CAs')
-    .action(async (opts: { project?: string; data: string; site?: string; host: string; port: string; synchronous: string; shutdownDeadline: string; central?: string; centralCa?: string; centralTls?: boolean }) => {
+    .option('--script-payload-limit <bytes>', "largest JSON a script run takes as arguments or returns", '262144')
+    .action(async (opts: { project?: string; data: string; site?: string; host: string; port: string; synchronous: string; shutdownDeadline: string; central?: string; centralCa?: string; centralTls?: boolean; scriptPayloadLimit: string }) => {
+      const scriptPayloadLimitBytes = Number(opts.scriptPayloadLimit);
+      if (!Number.isSafeInteger(scriptPayloadLimitBytes) || scriptPayloadLimitBytes < 1024) {
+        throw new ScadaLinkError('INVALID_ARGUMENT', `--script-payload-limit takes a number of bytes from 1024, not ${opts.scriptPayloadLimit}`);
+      }
       const synchronous = opts.synchronous.toUpperCase();
       let central: { address: string; secret: string; tls?: { ca?: Buffer } } | undefined;
       if (opts.central !== undefined) {
@@ -99,6 +104,7 @@ export function registerSiteCommands(program: Command): void {
         synchronous: synchronous as SynchronousMode,
         shutdownDeadlineMs: parseDeadline(opts.shutdownDeadline),
         adminToken: process.env.SCADALINK_ADMIN_TOKEN || undefined,
+        scriptPayloadLimitBytes,
         central,
       });
       stopOnSignals('site', () => node.stop());

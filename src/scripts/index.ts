@@ -23,7 +23,7 @@ export {
   isHostOp,
   checkHostArgs,
 } from './host-ops.js';
-export { ScriptSandbox, type SandboxOptions, type RunRequest } from './sandbox.js';
+export { ScriptSandbox, DEFAULT_MAX_PAYLOAD_BYTES, type SandboxOptions, type RunRequest } from './sandbox.js';
 export type { HostEntry } from './wire.js';
 export type { ScriptLanguage, ScriptSource } from './compile.js';
 export { ScriptErrorCode, type JsonValue, type JsonObject } from './protocol.js';

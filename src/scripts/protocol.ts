@@ -70,6 +70,8 @@ export const ScriptErrorCode = {
   Ended: 'SCRIPT_ENDED',
   /** The sandbox was disposed. */
   Disposed: 'SCRIPT_SANDBOX_DISPOSED',
+  /** A run's arguments or its return value, as JSON, exceed the sandbox's payload limit. */
+  PayloadTooLarge: 'SCRIPT_PAYLOAD_TOO_LARGE',
   /** A host call failed with something that is not a ScadaLinkError. */
   Host: 'HOST_ERROR',
 } as const;

@@ -26,6 +26,12 @@ export interface SandboxOptions {
   /** Distinct sources whose compiled form is cached. Default 1000 (host), 200 per isolate. */
   readonly compileCacheSize?: number;
   readonly scriptsPerIsolate?: number;
+  /**
+   * Largest JSON a run takes as its data (the script's parameters) or gives
+   * back as its value, in bytes. Default 256 KiB: a run's arguments are
+   * copied into its isolate, so unbounded ones cost the node's memory.
+   */
+  readonly maxPayloadBytes?: number;
   /** See isolated-vm: V8 lost control of an isolate; the process should be ended. */
   readonly onCatastrophicError?: (message: string) => void;
 }
@@ -47,13 +53,17 @@ export interface RunRequest extends ScriptSource {
  * is waiting on the host; retries and delays belong to store-and-forward, and
  * without timers nothing a script schedules can outlive its run.
  */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
+
 export class ScriptSandbox {
   readonly #compiler: ScriptCompiler;
   readonly #pool: IsolatePool;
   readonly #memoryMb: number;
+  readonly #maxPayloadBytes: number;
 
   constructor(opts: SandboxOptions) {
     this.#memoryMb = opts.memoryMb;
+    this.#maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.#compiler = new ScriptCompiler(opts.compileCacheSize ?? 1000);
     this.#pool = new IsolatePool({
       memoryMb: opts.memoryMb,
@@ -76,6 +86,7 @@ export class ScriptSandbox {
       throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${req.timeoutMs}`);
     }
     const dataJson = JSON.stringify(req.data ?? null);
+    this.#checkPayload('arguments', dataJson);
     const compiled = await this.#compiler.compile(req);
     const slot = await this.#pool.acquire();
     try {
@@ -124,7 +135,9 @@ export class ScriptSandbox {
           reject(this.#timeoutError(req.timeoutMs));
         }, req.timeoutMs);
       });
-      return decodeOutcome(await Promise.race([outcome, deadline]), compiled);
+      const result = await Promise.race([outcome, deadline]);
+      if (typeof result === 'string') this.#checkPayload('result', result);
+      return decodeOutcome(result, compiled);
     } catch (err) {
       throw this.#classify(err, slot, timedOut, req.timeoutMs);
     } finally {
@@ -150,6 +163,16 @@ export class ScriptSandbox {
     }
     const message = err instanceof Error ? err.message : String(err);
     return new ScadaLinkError(ScriptErrorCode.Error, message, { cause: err });
+  }
+
+  #checkPayload(what: 'arguments' | 'result', json: string): void {
+    // Length first: a string shorter than the limit in UTF-16 units may still be longer in bytes, never the reverse.
+    if (json.length * 3 <= this.#maxPayloadBytes) return;
+    const sizeBytes = Buffer.byteLength(json);
+    if (sizeBytes <= this.#maxPayloadBytes) return;
+    throw new ScadaLinkError(ScriptErrorCode.PayloadTooLarge, `the script's ${what === 'arguments' ? 'arguments are' : 'result is'} ${sizeBytes} bytes of JSON; the limit is ${this.#maxPayloadBytes}`, {
+      details: { what, sizeBytes, limitBytes: this.#maxPayloadBytes },
+    });
   }
 
   #timeoutError(timeoutMs: number): ScadaLinkError {

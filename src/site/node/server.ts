@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ScadaLinkError, answerErrorsAsJson, describeError, httpServerOptions } from '../../commons/index.js';
-import type { JsonObject, JsonValue } from '../../scripts/index.js';
-import type { EventCategory, EventLevel } from '../store/event-log.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue } from '../../scripts/index.js';
 import type { SiteRuntime } from '../runtime/site-runtime.js';
+import { eventsQuery, parkedQuery } from './admin-query.js';
 import { siteMetrics } from './metrics.js';
 
 const STATUS_OF: Readonly<Record<string, number>> = {
@@ -14,13 +14,12 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   OPERATION_NOT_PARKED: 409,
   SCRIPT_NOT_CALLABLE: 409,
   INVALID_ATTRIBUTE_VALUE: 400,
+  INVALID_QUERY: 400,
+  INVALID_REQUEST: 400,
+  SCRIPT_PAYLOAD_TOO_LARGE: 413,
   SITE_STOPPING: 503,
   NOT_DEPLOYED: 503,
 };
-
-function clampLimit(given: string | undefined): number {
-  return Math.min(1000, Math.max(1, Math.trunc(Number(given ?? 100)) || 100));
-}
 
 function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   if (err instanceof ScadaLinkError) {
@@ -35,6 +34,8 @@ export interface InfoExtra {
   readonly dataDir: string;
   /** Where the running project came from: a directory, or `central revision N`. */
   readonly source: () => { readonly projectDir?: string; readonly configRevision: number | null };
+  /** Largest body a script call takes (its parameters as JSON); bigger ones are refused before they are read. */
+  readonly scriptPayloadLimitBytes?: number;
   /** When set, /admin/api requires `Authorization: Bearer <token>`; when not, only loopback clients may use it. */
   readonly adminToken?: string;
 }
@@ -102,7 +103,7 @@ export async function siteServer(current: () => SiteRuntime | undefined, info: I
         if (current() === undefined) return sendError(reply, notDeployed());
         return undefined;
       });
-      adminRoutes(admin, running);
+      adminRoutes(admin, running, info.scriptPayloadLimitBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
     },
     { prefix: '/admin/api' },
   );
@@ -110,20 +111,29 @@ export async function siteServer(current: () => SiteRuntime | undefined, info: I
 }
 
 /** The routes of the admin context (mounted under /admin/api). */
-function adminRoutes(app: FastifyInstance, running: () => SiteRuntime): void {
+function adminRoutes(app: FastifyInstance, running: () => SiteRuntime, payloadLimit: number): void {
   app.get<{ Params: { id: string } }>('/operations/:id', async (req, reply) => {
     const snap = running().engine.status(req.params.id);
     return snap ?? reply.code(404).send({ error: { code: 'OPERATION_NOT_FOUND', message: `no operation ${req.params.id}` } });
   });
-  app.get<{ Querystring: { after?: string; limit?: string } }>('/parked', async (req) => {
-    const limit = clampLimit(req.query.limit);
-    return running().store.buffer.parked(req.query.after, limit).map((op) => ({ ...op, request: undefined, ...running().engine.status(op.id) }));
+  app.get<{ Querystring: Record<string, unknown> }>('/parked', async (req, reply) => {
+    try {
+      const q = parkedQuery(req.query);
+      return running().store.buffer.parked(q.after, q.limit).map((op) => ({ ...op, request: undefined, ...running().engine.status(op.id) }));
+    } catch (err) {
+      return sendError(reply, err);
+    }
   });
   for (const action of ['retry', 'discard'] as const) {
-    app.post<{ Params: { id: string }; Body: { operator?: string } | undefined }>(
+    app.post<{ Params: { id: string }; Body: unknown }>(
       `/operations/:id/${action}`,
       async (req, reply) => {
-        const operator = req.body?.operator ?? 'operator';
+        const body = req.body ?? {};
+        const given = isObject(body) ? body['operator'] : undefined;
+        if (!isObject(body) || (given !== undefined && typeof given !== 'string')) {
+          return sendError(reply, new ScadaLinkError('INVALID_REQUEST', 'body must be {"operator": "<name>"} or empty'));
+        }
+        const operator = typeof given === 'string' ? given : 'operator';
         try {
           return action === 'retry'
             ? await running().engine.retryParked(req.params.id, operator)
@@ -134,11 +144,14 @@ function adminRoutes(app: FastifyInstance, running: () => SiteRuntime): void {
       },
     );
   }
-  app.post<{ Params: { instance: string; script: string }; Body: JsonObject | undefined }>(
+  app.post<{ Params: { instance: string; script: string }; Body: unknown }>(
     '/instances/:instance/scripts/:script/call',
+    { bodyLimit: payloadLimit },
     async (req, reply) => {
+      const params = req.body ?? {};
+      if (!isObject(params)) return sendError(reply, new ScadaLinkError('INVALID_REQUEST', 'body must be a JSON object of the script\'s parameters'));
       try {
-        return { result: await running().callScript(req.params.instance, req.params.script, req.body ?? {}) };
+        return { result: await running().callScript(req.params.instance, req.params.script, params) };
       } catch (err) {
         return sendError(reply, err);
       }
@@ -165,16 +178,15 @@ function adminRoutes(app: FastifyInstance, running: () => SiteRuntime): void {
       }
     },
   );
-  app.get<{ Querystring: { category?: EventCategory; level?: EventLevel; instance?: string; since?: string; before?: string; limit?: string } }>(
-    '/events',
-    async (req) =>
-      running().store.events.query({
-        category: req.query.category,
-        level: req.query.level,
-        instance: req.query.instance,
-        sinceUtc: req.query.since,
-        beforeId: req.query.before === undefined ? undefined : Number(req.query.before),
-        limit: clampLimit(req.query.limit),
-      }),
-  );
+  app.get<{ Querystring: Record<string, unknown> }>('/events', async (req, reply) => {
+    try {
+      return running().store.events.query(eventsQuery(req.query));
+    } catch (err) {
+      return sendError(reply, err);
+    }
+  });
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

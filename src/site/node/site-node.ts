@@ -34,6 +34,8 @@ export interface SiteNodeOptions {
   readonly shutdownDeadlineMs?: number;
   /** Where `${ENV}` references resolve, in a local project and in deployed ones. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Largest JSON a script run takes as arguments or returns, in bytes (default 256 KiB; docs/scripts.md). */
+  readonly scriptPayloadLimitBytes?: number;
   /** Bearer token for the admin API (see server.ts); without one it is loopback-only. */
   readonly adminToken?: string;
   /** Central to dial (docs/telemetry.md): its site-link address and this site's secret. */
@@ -101,6 +103,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       logger,
       synchronous: options.synchronous,
       pollIntervalMs: options.pollIntervalMs,
+      scriptPayloadLimitBytes: options.scriptPayloadLimitBytes,
     });
     runtime.start();
     const forwarder = link === undefined ? undefined : new TelemetryForwarder({ store: runtime.store, sink: link, logger });
@@ -146,7 +149,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
   let ready = false;
   const server = await siteServer(
     () => current?.runtime,
-    { site: siteName, version: packageVersion(), dataDir, adminToken: options.adminToken, source: () => ({ projectDir: revision === null ? projectDir : undefined, configRevision: revision }) },
+    { site: siteName, version: packageVersion(), dataDir, adminToken: options.adminToken, scriptPayloadLimitBytes: options.scriptPayloadLimitBytes, source: () => ({ projectDir: revision === null ? projectDir : undefined, configRevision: revision }) },
     () => ready && current !== undefined,
   );
   try {

@@ -31,6 +31,8 @@ export interface SiteRuntimeOptions {
   readonly pollIntervalMs?: number;
   readonly trackingRetentionMs?: number;
   readonly eventRetentionMs?: number;
+  /** Largest JSON a script run takes as arguments or returns (bytes; default the sandbox's 256 KiB). */
+  readonly scriptPayloadLimitBytes?: number;
 }
 
 export interface ScriptStats {
@@ -253,6 +255,7 @@ export class SiteRuntime {
     if (!rt) {
       rt = new ScriptRuntime({
         memoryMb,
+        maxPayloadBytes: this.options.scriptPayloadLimitBytes,
         onCatastrophicError: (message) => this.logger.fatal({ message }, 'script isolate lost; ending the process'),
       });
       this.runtimes.set(memoryMb, rt);

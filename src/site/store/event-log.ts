@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
 
-export type EventLevel = 'info' | 'warn' | 'error';
-export type EventCategory = 'ScriptError' | 'PermanentFailure' | 'Parked' | 'OperatorAction' | 'Lifecycle' | 'AuditFailure';
+export const EVENT_LEVELS = ['info', 'warn', 'error'] as const;
+export type EventLevel = (typeof EVENT_LEVELS)[number];
+export const EVENT_CATEGORIES = ['ScriptError', 'PermanentFailure', 'Parked', 'OperatorAction', 'Lifecycle', 'AuditFailure'] as const;
+export type EventCategory = (typeof EVENT_CATEGORIES)[number];
 
 export interface SiteEvent {
   readonly id: number;
