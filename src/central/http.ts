@@ -6,15 +6,21 @@
 // test can be fooled.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
+  Channel,
   ConfigError,
   OperationStatus,
+  type Query,
   ScadaLinkError,
   answerErrorsAsJson,
   describeError,
   httpServerOptions,
-  isChannel,
-  isOperationStatus,
+  invalidQuery,
   isTrackedOperationId,
+  onlyParams,
+  queryLimit,
+  queryOneOf,
+  queryText,
+  queryTime,
 } from '../commons/index.js';
 import type { SiteLinkServer } from '../transport/index.js';
 import type { CentralRepository, OperatorRole, SiteCallFilter } from './db/index.js';
@@ -30,6 +36,7 @@ declare module 'fastify' {
 }
 
 const STATUS_OF: Readonly<Record<string, number>> = {
+  INVALID_QUERY: 400,
   UNKNOWN_OPERATION: 404,
   OPERATION_NOT_FOUND: 404,
   OPERATION_NOT_PARKED: 409,
@@ -44,38 +51,21 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   return reply.code(500).send({ error: { code: 'INTERNAL', message: describeError(err) } });
 }
 
-const MAX_PAGE = 1_000;
-
-function invalidQuery(parameter: string, message: string): ScadaLinkError {
-  return new ScadaLinkError('INVALID_QUERY', `${parameter}: ${message}`, { details: { parameter } });
-}
-
 /** Reads the SiteCalls filter and page from a query string; a bad value is INVALID_QUERY naming the parameter. */
-function siteCallQuery(q: Record<string, string | undefined>): { filter: SiteCallFilter; after?: string; limit: number } {
-  const known = new Set(['site', 'channel', 'status', 'from', 'to', 'after', 'limit']);
-  for (const key of Object.keys(q)) if (!known.has(key)) throw invalidQuery(key, 'unknown parameter');
-  if (q.channel !== undefined && !isChannel(q.channel)) throw invalidQuery('channel', 'must be ApiOutbound, DbOutbound or Notification');
-  if (q.status !== undefined && !isOperationStatus(q.status)) {
-    throw invalidQuery('status', `must be one of ${Object.values(OperationStatus).join(', ')}`);
-  }
-  for (const key of ['from', 'to'] as const) {
-    const v = q[key];
-    if (v !== undefined && Number.isNaN(Date.parse(v))) throw invalidQuery(key, 'must be an ISO-8601 time');
-  }
-  if (q.after !== undefined && !isTrackedOperationId(q.after)) throw invalidQuery('after', 'must be a TrackedOperationId');
-  const limit = q.limit === undefined ? 100 : Number(q.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) throw invalidQuery('limit', `must be a whole number from 1 to ${MAX_PAGE}`);
-  const iso = (v: string | undefined): string | undefined => (v === undefined ? undefined : new Date(v).toISOString());
+function siteCallQuery(q: Query): { filter: SiteCallFilter; after?: string; limit: number } {
+  onlyParams(q, ['site', 'channel', 'status', 'from', 'to', 'after', 'limit']);
+  const after = queryText(q, 'after');
+  if (after !== undefined && !isTrackedOperationId(after)) throw invalidQuery('after', 'must be a TrackedOperationId');
   return {
     filter: {
-      site: q.site,
-      channel: q.channel as SiteCallFilter['channel'],
-      status: q.status as SiteCallFilter['status'],
-      from: iso(q.from),
-      to: iso(q.to),
+      site: queryText(q, 'site'),
+      channel: queryOneOf(q, 'channel', Object.values(Channel)),
+      status: queryOneOf(q, 'status', Object.values(OperationStatus)),
+      from: queryTime(q, 'from'),
+      to: queryTime(q, 'to'),
     },
-    after: q.after,
-    limit,
+    after,
+    limit: queryLimit(q),
   };
 }
 
@@ -110,7 +100,7 @@ function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deplo
     const deployment = { config: { role: 'Deployment' as const } };
 
     admin.get('/kpis', viewer, async () => ({ intervalMs: kpi.intervalMs, stuckAfterMs: kpi.stuckAfterMs, ...(await repo.kpis(kpi)) }));
-    admin.get<{ Querystring: Record<string, string | undefined> }>('/site-calls', viewer, async (req, reply) => {
+    admin.get<{ Querystring: Query }>('/site-calls', viewer, async (req, reply) => {
       try {
         const q = siteCallQuery(req.query);
         return await repo.listSiteCalls(q.filter, { after: q.after, limit: q.limit });

@@ -31,3 +31,4 @@ export { packageRoot } from './paths.js';
 export { type Migration, readMigrations, migrate as migrateSqlite, schemaTooNew } from './migrations.js';
 export { hashSecret, verifySecret } from './secrets.js';
 export { httpServerOptions, answerErrorsAsJson, jsonDepth, MAX_JSON_DEPTH } from './http-errors.js';
+export { type Query, MAX_PAGE, invalidQuery, onlyParams, queryText, queryWhole, queryLimit, queryTime, queryOneOf } from './query.js';

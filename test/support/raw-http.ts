@@ -23,12 +23,15 @@ export function rawRequest(
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
     socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('error', reject);
+    // A server that refuses a large body answers and closes while the body is
+    // still being written (EPIPE, ECONNRESET): its answer is what counts.
+    let failure: Error | undefined;
+    socket.on('error', (err) => (failure = err));
     socket.on('close', () => {
       const text = Buffer.concat(chunks).toString('utf8');
       const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
       if (m === null) {
-        reject(new Error(`no HTTP answer to ${method} ${target}: ${JSON.stringify(text.slice(0, 200))}`));
+        reject(failure ?? new Error(`no HTTP answer to ${method} ${target}: ${JSON.stringify(text.slice(0, 200))}`));
         return;
       }
       const split = text.indexOf('\r\n\r\n');

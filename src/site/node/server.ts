@@ -128,7 +128,7 @@ function adminRoutes(app: FastifyInstance, running: () => SiteRuntime, payloadLi
     app.post<{ Params: { id: string }; Body: unknown }>(
       `/operations/:id/${action}`,
       async (req, reply) => {
-        const body = req.body ?? {};
+        const body = req.body === undefined ? {} : req.body;
         const given = isObject(body) ? body['operator'] : undefined;
         if (!isObject(body) || (given !== undefined && typeof given !== 'string')) {
           return sendError(reply, new ScadaLinkError('INVALID_REQUEST', 'body must be {"operator": "<name>"} or empty'));
@@ -148,7 +148,7 @@ function adminRoutes(app: FastifyInstance, running: () => SiteRuntime, payloadLi
     '/instances/:instance/scripts/:script/call',
     { bodyLimit: payloadLimit },
     async (req, reply) => {
-      const params = req.body ?? {};
+      const params = req.body === undefined ? {} : req.body;
       if (!isObject(params)) return sendError(reply, new ScadaLinkError('INVALID_REQUEST', 'body must be a JSON object of the script\'s parameters'));
       try {
         return { result: await running().callScript(req.params.instance, req.params.script, params) };
