@@ -12,7 +12,6 @@ import {
   type Query,
   ScadaLinkError,
   answerErrorsAsJson,
-  describeError,
   httpServerOptions,
   invalidQuery,
   isTrackedOperationId,
@@ -37,6 +36,7 @@ declare module 'fastify' {
 
 const STATUS_OF: Readonly<Record<string, number>> = {
   INVALID_QUERY: 400,
+  CONFIG_INVALID: 400,
   UNKNOWN_OPERATION: 404,
   OPERATION_NOT_FOUND: 404,
   OPERATION_NOT_PARKED: 409,
@@ -44,12 +44,7 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   SITE_UNREACHABLE: 503,
 };
 
-function sendError(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof ScadaLinkError) {
-    return reply.code(STATUS_OF[err.code] ?? 422).send({ error: { code: err.code, message: err.message } });
-  }
-  return reply.code(500).send({ error: { code: 'INTERNAL', message: describeError(err) } });
-}
+const unknownOperation = (id: string): ScadaLinkError => new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${id.slice(0, 100)} at central`);
 
 /** Reads the SiteCalls filter and page from a query string; a bad value is INVALID_QUERY naming the parameter. */
 function siteCallQuery(q: Query): { filter: SiteCallFilter; after?: string; limit: number } {
@@ -100,20 +95,13 @@ function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deplo
     const deployment = { config: { role: 'Deployment' as const } };
 
     admin.get('/kpis', viewer, async () => ({ intervalMs: kpi.intervalMs, stuckAfterMs: kpi.stuckAfterMs, ...(await repo.kpis(kpi)) }));
-    admin.get<{ Querystring: Query }>('/site-calls', viewer, async (req, reply) => {
-      try {
-        const q = siteCallQuery(req.query);
-        return await repo.listSiteCalls(q.filter, { after: q.after, limit: q.limit });
-      } catch (err) {
-        if (err instanceof ScadaLinkError && err.code === 'INVALID_QUERY') {
-          return reply.code(400).send({ error: { code: err.code, message: err.message, details: err.details } });
-        }
-        throw err;
-      }
+    admin.get<{ Querystring: Query }>('/site-calls', viewer, async (req) => {
+      const q = siteCallQuery(req.query);
+      return repo.listSiteCalls(q.filter, { after: q.after, limit: q.limit });
     });
-    admin.get<{ Params: { id: string } }>('/site-calls/:id', viewer, async (req, reply) => {
+    admin.get<{ Params: { id: string } }>('/site-calls/:id', viewer, async (req) => {
       const row = await repo.siteCall(req.params.id);
-      if (row === undefined) return sendError(reply, new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${req.params.id} at central`));
+      if (row === undefined) throw unknownOperation(req.params.id);
       return { ...row, audit: await repo.auditOf(req.params.id) };
     });
     admin.get('/sites', viewer, async () => {
@@ -137,31 +125,27 @@ function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deplo
     });
     // Re-reads the project directory, records it if it changed, and sends it to every connected site.
     admin.post('/deployments', deployment, async (req, reply) => {
+      let recorded: Awaited<ReturnType<Deployer['record']>>;
       try {
-        const { config, created } = await deployer.record((req as Operated).operator ?? 'operator');
-        const sites = await deployer.deployAll(config);
-        return reply.code(created ? 201 : 200).send({ revision: config.revision, sha256: config.sha256, created, sites });
+        recorded = await deployer.record((req as Operated).operator ?? 'operator');
       } catch (err) {
-        if (err instanceof ConfigError) {
-          return reply.code(400).send({ error: { code: err.code, message: err.message, details: { issues: err.issues } } });
-        }
-        return sendError(reply, err);
+        if (err instanceof ConfigError) throw new ScadaLinkError(err.code, err.message, { details: { issues: err.issues } });
+        throw err;
       }
+      const { config, created } = recorded;
+      const sites = await deployer.deployAll(config);
+      return reply.code(created ? 201 : 200).send({ revision: config.revision, sha256: config.sha256, created, sites });
     });
     for (const action of ['retry', 'discard'] as const) {
       admin.post<{ Params: { id: string } }>(`/site-calls/:id/${action}`, deployment, async (req, reply) => {
         const row = await repo.siteCall(req.params.id);
-        if (row === undefined) return sendError(reply, new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${req.params.id} at central`));
+        if (row === undefined) throw unknownOperation(req.params.id);
         // The token's name is the operator the site records as the audit actor.
         const operator = (req as Operated).operator ?? 'central';
         const body = { trackedOperationId: row.trackedOperationId, operator };
-        try {
-          const answer = await link.command(row.sourceSite, action === 'retry' ? { retryParked: body } : { discardParked: body });
-          if (!answer.ok) return sendError(reply, new ScadaLinkError(answer.errorCode || 'COMMAND_FAILED', answer.errorMessage));
-          return reply.code(202).send({ status: 'sent', site: row.sourceSite });
-        } catch (err) {
-          return sendError(reply, err);
-        }
+        const answer = await link.command(row.sourceSite, action === 'retry' ? { retryParked: body } : { discardParked: body });
+        if (!answer.ok) throw new ScadaLinkError(answer.errorCode || 'COMMAND_FAILED', answer.errorMessage);
+        return reply.code(202).send({ status: 'sent', site: row.sourceSite });
       });
     }
   };

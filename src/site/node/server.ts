@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { ScadaLinkError, answerErrorsAsJson, describeError, httpServerOptions } from '../../commons/index.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type Query, ScadaLinkError, answerErrorsAsJson, httpServerOptions } from '../../commons/index.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue } from '../../scripts/index.js';
 import type { SiteRuntime } from '../runtime/site-runtime.js';
 import { eventsQuery, parkedQuery } from './admin-query.js';
@@ -20,13 +20,6 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   SITE_STOPPING: 503,
   NOT_DEPLOYED: 503,
 };
-
-function sendError(reply: FastifyReply, err: unknown): FastifyReply {
-  if (err instanceof ScadaLinkError) {
-    return reply.code(STATUS_OF[err.code] ?? 422).send({ error: { code: err.code, message: err.message, details: err.details } });
-  }
-  return reply.code(500).send({ error: { code: 'INTERNAL', message: describeError(err) } });
-}
 
 export interface InfoExtra {
   readonly site: string;
@@ -100,7 +93,7 @@ export async function siteServer(current: () => SiteRuntime | undefined, info: I
             error: { code: 'ADMIN_LOOPBACK_ONLY', message: 'the admin API answers loopback clients only unless SCADALINK_ADMIN_TOKEN is set' },
           });
         }
-        if (current() === undefined) return sendError(reply, notDeployed());
+        if (current() === undefined) throw notDeployed();
         return undefined;
       });
       adminRoutes(admin, running, info.scriptPayloadLimitBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
@@ -110,81 +103,44 @@ export async function siteServer(current: () => SiteRuntime | undefined, info: I
   return app;
 }
 
-/** The routes of the admin context (mounted under /admin/api). */
+/** The routes of the admin context (mounted under /admin/api). Errors thrown here are answered by the node's error handler. */
 function adminRoutes(app: FastifyInstance, running: () => SiteRuntime, payloadLimit: number): void {
-  app.get<{ Params: { id: string } }>('/operations/:id', async (req, reply) => {
+  app.get<{ Params: { id: string } }>('/operations/:id', async (req) => {
     const snap = running().engine.status(req.params.id);
-    return snap ?? reply.code(404).send({ error: { code: 'OPERATION_NOT_FOUND', message: `no operation ${req.params.id}` } });
+    if (snap === undefined) throw new ScadaLinkError('OPERATION_NOT_FOUND', `no operation ${req.params.id}`);
+    return snap;
   });
-  app.get<{ Querystring: Record<string, unknown> }>('/parked', async (req, reply) => {
-    try {
-      const q = parkedQuery(req.query);
-      return running().store.buffer.parked(q.after, q.limit).map((op) => ({ ...op, request: undefined, ...running().engine.status(op.id) }));
-    } catch (err) {
-      return sendError(reply, err);
-    }
+  app.get<{ Querystring: Query }>('/parked', async (req) => {
+    const q = parkedQuery(req.query);
+    return running().store.buffer.parked(q.after, q.limit).map((op) => ({ ...op, request: undefined, ...running().engine.status(op.id) }));
   });
   for (const action of ['retry', 'discard'] as const) {
-    app.post<{ Params: { id: string }; Body: unknown }>(
-      `/operations/:id/${action}`,
-      async (req, reply) => {
-        const body = req.body === undefined ? {} : req.body;
-        const given = isObject(body) ? body['operator'] : undefined;
-        if (!isObject(body) || (given !== undefined && typeof given !== 'string')) {
-          return sendError(reply, new ScadaLinkError('INVALID_REQUEST', 'body must be {"operator": "<name>"} or empty'));
-        }
-        const operator = typeof given === 'string' ? given : 'operator';
-        try {
-          return action === 'retry'
-            ? await running().engine.retryParked(req.params.id, operator)
-            : await running().engine.discardParked(req.params.id, operator);
-        } catch (err) {
-          return sendError(reply, err);
-        }
-      },
-    );
+    app.post<{ Params: { id: string }; Body: unknown }>(`/operations/:id/${action}`, async (req) => {
+      const body = req.body === undefined ? {} : req.body;
+      const given = isObject(body) ? body['operator'] : undefined;
+      if (!isObject(body) || (given !== undefined && typeof given !== 'string')) {
+        throw new ScadaLinkError('INVALID_REQUEST', 'body must be {"operator": "<name>"} or empty');
+      }
+      const operator = typeof given === 'string' ? given : 'operator';
+      return action === 'retry' ? running().engine.retryParked(req.params.id, operator) : running().engine.discardParked(req.params.id, operator);
+    });
   }
   app.post<{ Params: { instance: string; script: string }; Body: unknown }>(
     '/instances/:instance/scripts/:script/call',
     { bodyLimit: payloadLimit },
-    async (req, reply) => {
+    async (req) => {
       const params = req.body === undefined ? {} : req.body;
-      if (!isObject(params)) return sendError(reply, new ScadaLinkError('INVALID_REQUEST', 'body must be a JSON object of the script\'s parameters'));
-      try {
-        return { result: await running().callScript(req.params.instance, req.params.script, params) };
-      } catch (err) {
-        return sendError(reply, err);
-      }
+      if (!isObject(params)) throw new ScadaLinkError('INVALID_REQUEST', "body must be a JSON object of the script's parameters");
+      return { result: await running().callScript(req.params.instance, req.params.script, params) };
     },
   );
-  app.get<{ Params: { instance: string } }>('/instances/:instance/attributes', async (req, reply) => {
-    try {
-      return running().attributes(req.params.instance);
-    } catch (err) {
-      return sendError(reply, err);
-    }
+  app.get<{ Params: { instance: string } }>('/instances/:instance/attributes', async (req) => running().attributes(req.params.instance));
+  app.put<{ Params: { instance: string; name: string }; Body: unknown }>('/instances/:instance/attributes/:name', async (req) => {
+    if (!isObject(req.body) || !('value' in req.body)) throw new ScadaLinkError('INVALID_REQUEST', 'body must be {"value": ...}');
+    await running().setAttribute(req.params.instance, req.params.name, req.body.value as JsonValue);
+    return { value: running().getAttribute(req.params.instance, req.params.name) };
   });
-  app.put<{ Params: { instance: string; name: string }; Body: { value: JsonValue } }>(
-    '/instances/:instance/attributes/:name',
-    async (req, reply) => {
-      if (req.body === null || typeof req.body !== 'object' || !('value' in req.body)) {
-        return reply.code(400).send({ error: { code: 'INVALID_REQUEST', message: 'body must be {"value": ...}' } });
-      }
-      try {
-        await running().setAttribute(req.params.instance, req.params.name, req.body.value);
-        return { value: running().getAttribute(req.params.instance, req.params.name) };
-      } catch (err) {
-        return sendError(reply, err);
-      }
-    },
-  );
-  app.get<{ Querystring: Record<string, unknown> }>('/events', async (req, reply) => {
-    try {
-      return running().store.events.query(eventsQuery(req.query));
-    } catch (err) {
-      return sendError(reply, err);
-    }
-  });
+  app.get<{ Querystring: Query }>('/events', async (req) => running().store.events.query(eventsQuery(req.query)));
 }
 
 function isObject(value: unknown): value is JsonObject {
