@@ -38,6 +38,8 @@ export const SqlErrorCode = {
   TransactionAborted: 'SQL_TRANSACTION_ABORTED',
   /** The transaction was already committed or rolled back. Permanent. */
   TransactionFinished: 'SQL_TRANSACTION_FINISHED',
+  /** sqlite: the statement would reach another file (ATTACH, DETACH, VACUUM INTO, load_extension). Permanent. */
+  Forbidden: 'SQL_FORBIDDEN',
   /** Any other error the server or driver reported. Permanent. */
   Error: 'SQL_ERROR',
   /** Parameters do not match the statement (missing `@name`, wrong count, unbindable value). Permanent. */
@@ -263,6 +265,8 @@ function classifyMysql(f: DriverFailure): SqlErrorCode | undefined {
 
 function classifySqlite(f: DriverFailure, err: unknown): SqlErrorCode | undefined {
   const code = f.code;
+  // Set by the connection's own check in sqlite-worker.ts, not by SQLite.
+  if (code === SqlErrorCode.Forbidden) return SqlErrorCode.Forbidden;
   if (code === undefined || !code.startsWith('SQLITE_')) {
     // better-sqlite3 raises TypeError/RangeError for values it cannot bind
     // and for a wrong parameter count.
