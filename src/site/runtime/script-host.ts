@@ -6,6 +6,7 @@ import {
   ScadaLinkError,
   type TrackedOperationId,
   isTrackedOperationId,
+  ownValue,
   uuidv7,
 } from '../../commons/index.js';
 import type { ProjectConfig } from '../../config/index.js';
@@ -67,12 +68,20 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
   const source = { sourceInstanceId: run.instance, sourceScript: run.script };
 
   const system = (name: string) => {
-    const sys = services.config().externalSystems[name];
+    const sys = ownValue(services.config().externalSystems, name);
     if (!sys) throw new ScadaLinkError('UNKNOWN_SYSTEM', `external system ${name} is not defined`);
     return sys;
   };
+  // Checked before anything is recorded: a call that names no method was never made.
+  const systemMethod = (name: string, method: string) => {
+    const sys = system(name);
+    if (ownValue(sys.methods, method) === undefined) {
+      throw new ScadaLinkError('UNKNOWN_METHOD', `external system ${name} has no method ${method}`);
+    }
+    return sys;
+  };
   const database = (name: string) => {
-    const db = services.config().databases[name];
+    const db = ownValue(services.config().databases, name);
     if (!db) throw new ScadaLinkError('UNKNOWN_CONNECTION', `database connection ${name} is not defined`);
     return db;
   };
@@ -84,7 +93,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
 
   const host = defineScriptHost({
     'ExternalSystem.Call': async (name, method, params) => {
-      const sys = system(name);
+      const sys = systemMethod(name, method);
       const started = performance.now();
       let error: DeliveryError | undefined;
       let status: number | null = null;
@@ -103,8 +112,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       }
     },
     'ExternalSystem.CachedCall': async (name, method, params) => {
-      const sys = system(name);
-      if (!sys.methods[method]) throw new ScadaLinkError('UNKNOWN_METHOD', `external system ${name} has no method ${method}`);
+      const sys = systemMethod(name, method);
       const out = await services.engine.submit({
         channel: Channel.ApiOutbound,
         target: name,
@@ -169,7 +177,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
     'Tracking.Status': async (id) => trackingStatus(services, id),
     'Notify.Send': async (list, subject, body) => {
       const project = services.config();
-      const recipients = project.notificationLists[list];
+      const recipients = ownValue(project.notificationLists, list);
       if (recipients === undefined) {
         const known = Object.keys(project.notificationLists);
         throw new ScadaLinkError('UNKNOWN_NOTIFICATION_LIST', `no notification list ${list} (lists: ${known.join(', ') || 'none'})`);

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Channel, type OperationSnapshot, OperationStatus, ScadaLinkError, describeError } from '../../commons/index.js';
+import { Channel, type OperationSnapshot, OperationStatus, ScadaLinkError, describeError, ownValue } from '../../commons/index.js';
 import type { InstanceConfig, ProjectConfig, ScriptConfig, SharedScriptConfig } from '../../config/index.js';
 import { ThreadedHttpGateway, SqlConnections } from '../../integrations/index.js';
 import { type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
@@ -99,9 +99,9 @@ export class SiteRuntime {
       },
       concurrencyOf: (channel, target) =>
         channel === Channel.ApiOutbound
-          ? (this.project.externalSystems[target]?.maxConcurrency ?? 8)
+          ? (ownValue(this.project.externalSystems, target)?.maxConcurrency ?? 8)
           : channel === Channel.DbOutbound
-            ? (this.project.databases[target]?.maxConcurrency ?? 4)
+            ? (ownValue(this.project.databases, target)?.maxConcurrency ?? 4)
             : (this.project.smtp?.maxConnections ?? 5), // Notification: one target, the SMTP server
     });
     for (const inst of Object.values(this.project.instances)) {
@@ -231,7 +231,7 @@ export class SiteRuntime {
 
   /** Runs a script that has a `call` trigger and returns its value (Route.To, CLI, other callers). */
   callScript(instance: string, script: string, params: JsonObject = {}): Promise<JsonValue> {
-    const cfg = this.instance(instance).config.scripts[script];
+    const cfg = ownValue(this.instance(instance).config.scripts, script);
     if (!cfg) throw new ScadaLinkError('UNKNOWN_SCRIPT', `instance ${instance} has no script ${script}`);
     if (!cfg.triggers.some((t) => t.type === 'call')) {
       throw new ScadaLinkError('SCRIPT_NOT_CALLABLE', `script ${instance}.${script} has no call trigger`);
@@ -240,7 +240,7 @@ export class SiteRuntime {
   }
 
   private callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue> {
-    const shared = this.project.sharedScripts[name];
+    const shared = ownValue(this.project.sharedScripts, name);
     if (!shared) return Promise.reject(new ScadaLinkError('UNKNOWN_SCRIPT', `no shared script ${name}`));
     if (depth > MAX_SHARED_DEPTH) {
       return Promise.reject(new ScadaLinkError('SCRIPT_RECURSION', `Scripts.Call nested deeper than ${MAX_SHARED_DEPTH} (from ${caller})`));
@@ -337,7 +337,7 @@ export class SiteRuntime {
 function resolveSite(project: ProjectConfig, site: string | undefined): string {
   const names = Object.keys(project.sites);
   if (site !== undefined) {
-    if (!project.sites[site]) throw new ScadaLinkError('UNKNOWN_SITE', `the project defines no site ${site} (sites: ${names.join(', ') || 'none'})`);
+    if (ownValue(project.sites, site) === undefined) throw new ScadaLinkError('UNKNOWN_SITE', `the project defines no site ${site} (sites: ${names.join(', ') || 'none'})`);
     return site;
   }
   if (names.length !== 1) {
