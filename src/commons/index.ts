@@ -31,3 +31,4 @@ export { packageRoot } from './paths.js';
 export { type Migration, readMigrations, migrate as migrateSqlite, schemaTooNew } from './migrations.js';
 export { hashSecret, verifySecret } from './secrets.js';
 export { ownValue } from './records.js';
+export { type Redactor, REDACTED, NO_REDACTION, createRedactor, secretForms } from './redact.js';

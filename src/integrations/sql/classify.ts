@@ -3,7 +3,7 @@
 // error, constraint violation, type error, unknown table, and anything else
 // the server reports that we do not recognise. Callers read
 // `DeliveryError.classification`, never the message (STYLE §5).
-import { DeliveryError, type FailureClass } from '../../commons/index.js';
+import { DeliveryError, type FailureClass, createRedactor } from '../../commons/index.js';
 import type { DatabaseDriver } from '../../config/index.js';
 
 /** Stable codes of every DeliveryError the SQL integration throws. */
@@ -293,9 +293,7 @@ function classifyCode(f: DriverFailure, err: unknown, driver: DatabaseDriver): S
 }
 
 function scrub(text: string, secrets: readonly (string | undefined)[] | undefined): string {
-  let out = text;
-  for (const s of secrets ?? []) if (s !== undefined && s.length > 0) out = out.split(s).join('***');
-  return out;
+  return createRedactor(secrets ?? []).text(text);
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type TrackedOperationId,
   isTrackedOperationId,
   ownValue,
+  type Redactor,
   uuidv7,
 } from '../../commons/index.js';
 import type { ProjectConfig } from '../../config/index.js';
@@ -14,6 +15,7 @@ import type { HttpCaller, SqlConnection, SqlConnections, SqlTransaction } from '
 import { type JsonObject, type JsonValue, type ScriptHost, type TrackingStatus, defineScriptHost } from '../../scripts/index.js';
 import type { StoreAndForwardEngine } from '../engine/engine.js';
 import { NOTIFICATION_TARGET, type NotificationRequest, type Notifications } from './notify-handler.js';
+import { redactingHost } from './redaction.js';
 import type { SiteStore } from '../store/site-store.js';
 
 /** Everything a run's host calls are served by; shared by all runs of the site. */
@@ -25,6 +27,7 @@ export interface HostServices {
   readonly sql: () => SqlConnections;
   readonly notifications: Notifications;
   readonly nodeName: string;
+  readonly redactor: Redactor;
   getAttribute(instance: string, name: string): JsonValue;
   setAttribute(instance: string, name: string, value: JsonValue): Promise<void>;
   callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue>;
@@ -101,7 +104,9 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
         const res = await services.gateway.call(sys, method, params);
         status = res.status;
         return (res.body ?? null) as JsonValue;
-      } catch (err) {
+      } catch (thrown) {
+        // Redacted before the audit row is written: it goes to central as it is.
+        const err = services.redactor.error(thrown);
         if (err instanceof DeliveryError) {
           error = err;
           status = err.httpStatus ?? null;
@@ -210,7 +215,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
   });
 
   return {
-    host,
+    host: redactingHost(host, services.redactor),
     async release() {
       const open = [...transactions.values()];
       transactions.clear();
