@@ -156,6 +156,7 @@ describe('issue 8: a script SQLite connection cannot reach another file', () => 
       ["SELECT load_extension('/lib/x86_64-linux-gnu/libc.so.6')", true],
       ["SELECT LOAD_EXTENSION(?)", true],
       ["INSERT INTO t (v) SELECT load_extension('x')", false],
+      [" ;/* c */; SELECT load_extension('x')", true],
     ] as const) {
       expect(await run('try', { sql, query, params: sql.includes('?') ? ['x'] : [] }), sql).toMatchObject({ ok: false, code: 'SQL_FORBIDDEN' });
     }

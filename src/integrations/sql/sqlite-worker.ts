@@ -89,6 +89,9 @@ export function serveSqlite(port: MessagePort, Driver: typeof Database): void {
   // a text filter would have to anticipate. It runs once per SQL text: a
   // statement found in the cache was checked when it was prepared.
   const FORBIDDEN_FUNCTIONS = /^(?:sqlite_attach|sqlite_detach|load_extension)\(/;
+  // What SQLite skips before a statement (its whitespace, comments, empty
+  // statements); `EXPLAIN ;SELECT …` would not compile.
+  const LEADING_TRIVIA = /^(?:[ \t\n\f\r;]+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?(?:\*\/|$))*/;
   const forbidden = (what: string): Error =>
     Object.assign(new Error(`${what} is not allowed: a script's connection may use only its own database file`), {
       name: 'SqliteForbidden',
@@ -97,11 +100,12 @@ export function serveSqlite(port: MessagePort, Driver: typeof Database): void {
   const check = (handle: Database.Database, s: Database.Statement, sql: string, values: readonly unknown[]): void => {
     let explain: Database.Statement;
     try {
-      explain = handle.prepare(`EXPLAIN ${sql}`);
+      explain = handle.prepare(`EXPLAIN ${sql.replace(LEADING_TRIVIA, '')}`);
     } catch {
       // The statement compiled but cannot be explained: an EXPLAIN itself, or
-      // text SQLite skips before the statement (`;ATTACH …`). Only a statement
-      // that returns rows is let through: ATTACH, DETACH and VACUUM return none.
+      // text before it that SQLite reads otherwise than the pattern above.
+      // Only a statement that returns rows is let through: ATTACH, DETACH and
+      // VACUUM return none (and SQLite refuses load_extension() on its own).
       if (s.reader) return;
       throw forbidden('a statement that cannot be checked');
     }
