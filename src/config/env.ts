@@ -13,11 +13,14 @@ export interface Substituted {
   readonly issues: Issue[];
   /** Dotted paths whose value came from the environment: never echo them. */
   readonly fromEnv: ReadonlySet<string>;
+  /** The values substituted at each such path: secrets to redact (secrets.ts). */
+  readonly secretsAt: ReadonlyMap<string, readonly string[]>;
 }
 
 export function substituteEnv(tree: unknown, env: NodeJS.ProcessEnv): Substituted {
   const issues: Issue[] = [];
   const fromEnv = new Set<string>();
+  const secretsAt = new Map<string, string[]>();
 
   const visit = (node: unknown, path: readonly (string | number)[]): unknown => {
     if (typeof node === 'string') return substitute(node, path);
@@ -31,7 +34,7 @@ export function substituteEnv(tree: unknown, env: NodeJS.ProcessEnv): Substitute
   };
 
   const substitute = (text: string, path: readonly (string | number)[]): string => {
-    let used = false;
+    const used: string[] = [];
     const result = text.replace(REFERENCE, (whole, escape: string, inner: string) => {
       if (escape) return whole.slice(1);
       const where = formatPath(path);
@@ -47,12 +50,15 @@ export function substituteEnv(tree: unknown, env: NodeJS.ProcessEnv): Substitute
         issues.push({ path: where, message: `environment variable ${name} is not set`, code: ISSUE_ENV_UNSET });
         return whole;
       }
-      used = true;
+      used.push(value);
       return value;
     });
-    if (used) fromEnv.add(formatPath(path));
+    if (used.length > 0) {
+      fromEnv.add(formatPath(path));
+      secretsAt.set(formatPath(path), used);
+    }
     return result;
   };
 
-  return { value: visit(tree, []), issues, fromEnv };
+  return { value: visit(tree, []), issues, fromEnv, secretsAt };
 }

@@ -11,6 +11,7 @@ import { substituteEnv } from './env.js';
 import type { Issue } from './issues.js';
 import { fromZod, issueMessage } from './issues.js';
 import { resolveProject, type ScriptReader } from './resolve.js';
+import { registerProjectSecrets } from './secrets.js';
 import { ProjectSchema } from './schema.js';
 import type { ProjectConfig } from './types.js';
 
@@ -61,7 +62,7 @@ export function parseProject(
   readScript?: ScriptReader,
 ): ProjectConfig {
   const absDir = resolve(dir);
-  const { value, issues: envIssues, fromEnv } = substituteEnv(parseYaml(yamlText), env);
+  const { value, issues: envIssues, fromEnv, secretsAt } = substituteEnv(parseYaml(yamlText), env);
   // An unset variable already explains why its field is invalid; drop the echoes.
   const report = (later: readonly Issue[]): never =>
     fail([...envIssues, ...later.filter((i) => !envIssues.some((e) => i.path === e.path || i.path.startsWith(`${e.path}.`)))]);
@@ -70,8 +71,9 @@ export function parseProject(
   if (!parsed.success) return report(fromZod(parsed.error));
   const issues: Issue[] = [];
   const reader = readScript ?? fileReader(absDir);
-  const project = resolveProject(parsed.data, { dir: absDir, readScript: reader, fromEnv, issues });
+  const project = resolveProject(parsed.data, { dir: absDir, readScript: reader, fromEnv, secretsAt, issues });
   if (issues.length > 0 || envIssues.length > 0) report(issues);
+  registerProjectSecrets(project, secretsAt);
   return project;
 }
 

@@ -3,6 +3,7 @@
 
 import { isAbsolute, posix, resolve } from 'node:path';
 import type { Issue } from './issues.js';
+import { type SecretsAt, envSecrets, externalAuthSecrets } from './secrets.js';
 import { microsoft365TokenEndpoint } from './smtp-defaults.js';
 import type { ProjectInput, ScriptInput, SharedScriptInput } from './schema.js';
 import type {
@@ -25,6 +26,7 @@ interface Context {
   readonly readScript: ScriptReader;
   /** Paths whose value came from the environment: a message must not show it. */
   readonly fromEnv: ReadonlySet<string>;
+  readonly secretsAt: SecretsAt;
   readonly issues: Issue[];
 }
 
@@ -156,6 +158,7 @@ export function resolveProject(project: ProjectInput, ctx: Context): ProjectConf
         path: m.path,
         parameters: Object.entries(m.parameters).map(([param, p]) => ({ name: param, ...p })),
       })),
+      secrets: [...new Set([...envSecrets(ctx.secretsAt, `externalSystems.${name}`), ...externalAuthSecrets(s.auth)])].filter((v) => v !== ''),
     })),
     databases: mapValues(project.databases, (d, name) => ({
       name,

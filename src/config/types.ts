@@ -39,6 +39,11 @@ export interface ExternalSystemConfig {
   /** Most attempts in flight at once against this system (store-and-forward). */
   readonly maxConcurrency: number;
   readonly methods: Readonly<Record<string, ExternalMethodConfig>>;
+  /**
+   * Secret values in this definition (from `${ENV}`, and the credentials),
+   * which the gateway redacts from what a remote echoes back. The loader sets it.
+   */
+  readonly secrets?: readonly string[];
 }
 
 export type DatabaseDriver = 'postgres' | 'mysql' | 'sqlite';

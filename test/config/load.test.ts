@@ -157,6 +157,7 @@ describe('loadProject with a full project', () => {
           parameters: [{ name: 'orderId', type: 'string', required: true }],
         },
       },
+      secrets: ['k-123'],
     });
     expect(p.externalSystems.Weather).toEqual({
       name: 'Weather',
@@ -166,6 +167,7 @@ describe('loadProject with a full project', () => {
       retry: { maxRetries: 10, retryIntervalMs: 60_000 },
       maxConcurrency: 8,
       methods: {},
+      secrets: [],
     });
   });
 

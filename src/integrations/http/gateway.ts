@@ -2,7 +2,7 @@
 // §3.2). It makes exactly one attempt; retrying and buffering belong to the
 // store-and-forward engine, which reads `DeliveryError.classification`.
 import { Pool } from 'undici';
-import { DeliveryError } from '../../commons/index.js';
+import { DeliveryError, createRedactor } from '../../commons/index.js';
 import type { ExternalSystemConfig } from '../../config/index.js';
 import { HttpErrorCode, classifyTransportError, statusError, type CallLabel } from './classify.js';
 import { buildJsonBody, buildPath, buildQuery, compileMethod, validateParams, type CompiledMethod } from './method.js';
@@ -141,7 +141,9 @@ function compileSystem(system: ExternalSystemConfig, poolFor: (origin: string) =
     throw invalidConfig(system, 'baseUrl must be http or https');
   }
   const auth: string[] = [];
-  const secrets: string[] = [];
+  // The credentials, and whatever else of the definition came from the
+  // environment (a token in the base URL's query): a remote may echo any of it.
+  const secrets: string[] = [...(system.secrets ?? [])];
   if (system.auth.type === 'apiKey') {
     auth.push(system.auth.header.toLowerCase(), system.auth.key);
     secrets.push(system.auth.key);
@@ -158,7 +160,7 @@ function compileSystem(system: ExternalSystemConfig, poolFor: (origin: string) =
     headers,
     jsonHeaders: [...headers, 'content-type', 'application/json'],
     methods: new Map(),
-    redact: makeRedactor(secrets.filter((s) => s.length > 0)),
+    redact: createRedactor(secrets).text,
   };
 }
 
@@ -259,15 +261,4 @@ function invalidConfig(system: ExternalSystemConfig, reason: string): DeliveryEr
   return new DeliveryError(HttpErrorCode.RequestInvalid, `${system.name}: ${reason}`, 'permanent', {
     details: { system: system.name },
   });
-}
-
-function makeRedactor(secrets: readonly string[]): (text: string) => string {
-  if (secrets.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const secret of secrets) {
-      if (out.includes(secret)) out = out.split(secret).join('***');
-    }
-    return out;
-  };
 }

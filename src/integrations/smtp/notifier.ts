@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import type { Mail, SMTPPoolOptions, SMTPPoolSentMessageInfo, SendMailOptions } from 'nodemailer';
-import { DeliveryError, describeError } from '../../commons/index.js';
+import { DeliveryError, createRedactor, describeError } from '../../commons/index.js';
 import type { SmtpConfig } from '../../config/index.js';
 import { SmtpErrorCode, classifySmtpError, type SmtpTarget } from './classify.js';
 import { OAuth2TokenProvider, type AccessTokenSource } from './oauth2.js';
@@ -250,11 +250,8 @@ export class SmtpNotifier {
   }
 
   #redact(text: string): string {
-    let out = text;
-    for (const secret of [...this.#secrets, ...this.#recentTokens]) {
-      if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join('***');
-    }
-    return out;
+    // Built per use: the tokens change, and only failures are redacted.
+    return createRedactor([...this.#secrets, ...this.#recentTokens]).text(text);
   }
 }
 

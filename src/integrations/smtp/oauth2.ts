@@ -2,7 +2,7 @@
 // fetched on first use, cached, refreshed shortly before they expire, and
 // dropped by `invalidate()` when the SMTP server refuses one. The client
 // secret goes into the request body only; no error, detail or log carries it.
-import { DeliveryError } from '../../commons/index.js';
+import { DeliveryError, type Redactor, createRedactor } from '../../commons/index.js';
 import { SmtpErrorCode } from './classify.js';
 import type { SmtpAuthConfig } from '../../config/index.js';
 
@@ -44,7 +44,7 @@ export class OAuth2TokenProvider implements AccessTokenSource {
   readonly #now: () => number;
   /** Endpoint without query or userinfo, safe to put in messages. */
   readonly #endpointLabel: string;
-  readonly #secretForms: readonly string[];
+  readonly #redactor: Redactor;
   #cached: CachedToken | undefined;
   #inFlight: Promise<CachedToken> | undefined;
 
@@ -56,8 +56,7 @@ export class OAuth2TokenProvider implements AccessTokenSource {
     const url = new URL(credentials.tokenEndpoint);
     this.#endpointLabel = `${url.origin}${url.pathname}`;
     // The secret as sent (form-encoded) and as given: an endpoint may echo either.
-    const encoded = new URLSearchParams({ s: credentials.clientSecret }).toString().slice(2);
-    this.#secretForms = [...new Set([credentials.clientSecret, encoded, encodeURIComponent(credentials.clientSecret)])];
+    this.#redactor = createRedactor([credentials.clientSecret]);
   }
 
   async getToken(): Promise<string> {
@@ -175,11 +174,7 @@ export class OAuth2TokenProvider implements AccessTokenSource {
   }
 
   #redact(text: string): string {
-    let out = text;
-    for (const s of this.#secretForms) {
-      if (s.length > 0 && out.includes(s)) out = out.split(s).join('***');
-    }
-    return out;
+    return this.#redactor.text(text);
   }
 }
 

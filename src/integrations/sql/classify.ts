@@ -3,7 +3,7 @@
 // error, constraint violation, type error, unknown table, and anything else
 // the server reports that we do not recognise. Callers read
 // `DeliveryError.classification`, never the message (STYLE §5).
-import { DeliveryError, type FailureClass } from '../../commons/index.js';
+import { DeliveryError, type FailureClass, createRedactor } from '../../commons/index.js';
 import type { DatabaseDriver } from '../../config/index.js';
 
 /** Stable codes of every DeliveryError the SQL integration throws. */
@@ -38,6 +38,8 @@ export const SqlErrorCode = {
   TransactionAborted: 'SQL_TRANSACTION_ABORTED',
   /** The transaction was already committed or rolled back. Permanent. */
   TransactionFinished: 'SQL_TRANSACTION_FINISHED',
+  /** sqlite: the statement would reach another file (ATTACH, DETACH, VACUUM INTO, load_extension). Permanent. */
+  Forbidden: 'SQL_FORBIDDEN',
   /** Any other error the server or driver reported. Permanent. */
   Error: 'SQL_ERROR',
   /** Parameters do not match the statement (missing `@name`, wrong count, unbindable value). Permanent. */
@@ -263,6 +265,8 @@ function classifyMysql(f: DriverFailure): SqlErrorCode | undefined {
 
 function classifySqlite(f: DriverFailure, err: unknown): SqlErrorCode | undefined {
   const code = f.code;
+  // Set by the connection's own check in sqlite-worker.ts, not by SQLite.
+  if (code === SqlErrorCode.Forbidden) return SqlErrorCode.Forbidden;
   if (code === undefined || !code.startsWith('SQLITE_')) {
     // better-sqlite3 raises TypeError/RangeError for values it cannot bind
     // and for a wrong parameter count.
@@ -289,9 +293,7 @@ function classifyCode(f: DriverFailure, err: unknown, driver: DatabaseDriver): S
 }
 
 function scrub(text: string, secrets: readonly (string | undefined)[] | undefined): string {
-  let out = text;
-  for (const s of secrets ?? []) if (s !== undefined && s.length > 0) out = out.split(s).join('***');
-  return out;
+  return createRedactor(secrets ?? []).text(text);
 }
 
 /**

@@ -81,10 +81,50 @@ export function serveSqlite(port: MessagePort, Driver: typeof Database): void {
     return { kind: 'done' };
   };
 
-  const prepare = (handle: Database.Database, sql: string): Database.Statement => {
+  // A script's connection must not reach any other file (the site's own
+  // store, the file system): ATTACH / DETACH compile to a Function call of
+  // sqlite_attach / sqlite_detach, VACUUM INTO to a Vacuum opcode with a
+  // target register, load_extension() to a Function call. Reading the
+  // compiled program sees through every spelling, comment or quoting trick
+  // a text filter would have to anticipate. It runs once per SQL text: a
+  // statement found in the cache was checked when it was prepared.
+  const FORBIDDEN_FUNCTIONS = /^(?:sqlite_attach|sqlite_detach|load_extension)\(/;
+  // What SQLite skips before a statement (its whitespace, comments, empty
+  // statements); `EXPLAIN ;SELECT …` would not compile.
+  const LEADING_TRIVIA = /^(?:[ \t\n\f\r;]+|--[^\n]*(?:\n|$)|\/\*[\s\S]*?(?:\*\/|$))*/;
+  const forbidden = (what: string): Error =>
+    Object.assign(new Error(`${what} is not allowed: a script's connection may use only its own database file`), {
+      name: 'SqliteForbidden',
+      code: 'SQL_FORBIDDEN',
+    });
+  const check = (handle: Database.Database, s: Database.Statement, sql: string, values: readonly unknown[]): void => {
+    let explain: Database.Statement;
+    try {
+      explain = handle.prepare(`EXPLAIN ${sql.replace(LEADING_TRIVIA, '')}`);
+    } catch {
+      // The statement compiled but cannot be explained: an EXPLAIN itself, or
+      // text before it that SQLite reads otherwise than the pattern above.
+      // Only a statement that returns rows is let through: ATTACH, DETACH and
+      // VACUUM return none (and SQLite refuses load_extension() on its own).
+      if (s.reader) return;
+      throw forbidden('a statement that cannot be checked');
+    }
+    // Bound like the statement itself, so a parameter mistake fails the same way.
+    const program = explain.all(...values) as { opcode: string; p2: number | bigint; p4: unknown }[];
+    for (const op of program) {
+      if ((op.opcode === 'Function' || op.opcode === 'PureFunc') && typeof op.p4 === 'string') {
+        const fn = FORBIDDEN_FUNCTIONS.exec(op.p4);
+        if (fn !== null) throw forbidden(fn[0] === 'load_extension(' ? 'load_extension()' : fn[0] === 'sqlite_attach(' ? 'ATTACH' : 'DETACH');
+      }
+      if (op.opcode === 'Vacuum' && Number(op.p2) !== 0) throw forbidden('VACUUM INTO');
+    }
+  };
+
+  const prepare = (handle: Database.Database, sql: string, values: readonly unknown[]): Database.Statement => {
     let s = statements.get(sql);
     if (s === undefined) {
       s = handle.prepare(sql);
+      check(handle, s, sql, values);
       if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
       statements.set(sql, s);
     }
@@ -104,7 +144,7 @@ export function serveSqlite(port: MessagePort, Driver: typeof Database): void {
       db.exec(req.sql);
       return { kind: 'done' };
     }
-    const s = prepare(db, req.sql);
+    const s = prepare(db, req.sql, req.values);
     if (s.reader) {
       const rows = s.all(...req.values) as object[];
       return req.op === 'query' ? { kind: 'rows', rows } : { kind: 'returned', count: rows.length };

@@ -5,6 +5,7 @@
 // store-and-forward engine and the HTTP endpoints. One handle means one
 // transaction at a time, so a lock queues every caller behind an open
 // transaction instead of letting its statements slip into it.
+import { isAbsolute } from 'node:path';
 import type { DatabaseConnectionConfig } from '../../config/index.js';
 import { type ManagedSqlConnection, OpenTransactions, abortedError, closedError, errorContext, finishedError } from './base.js';
 import { SqlErrorCode, classifySqlError, sqlError, type SqlErrorContext } from './classify.js';
@@ -210,6 +211,12 @@ export class SqliteConnection implements ManagedSqlConnection {
     const file = this.#config.file;
     if (file === undefined || file === '') {
       throw sqlError(SqlErrorCode.Error, 'no database file configured', this.#context);
+    }
+    // This build of SQLite reads a name starting with `file:` as a URI, whose
+    // parameters (vfs, mode, …) could point the handle elsewhere; an absolute
+    // path never starts with it. The project loader makes every path absolute.
+    if (!isAbsolute(file)) {
+      throw sqlError(SqlErrorCode.Forbidden, 'the database file must be an absolute path (URI file names are not allowed)', this.#context);
     }
     this.#thread = await SqliteThread.open(file, this.#config.timeoutMs, this.#context);
     return this.#thread;

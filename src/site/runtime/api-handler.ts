@@ -1,4 +1,4 @@
-import { DeliveryError } from '../../commons/index.js';
+import { DeliveryError, ownValue } from '../../commons/index.js';
 import type { ExternalSystemConfig } from '../../config/index.js';
 import type { HttpCaller } from '../../integrations/index.js';
 import type { DeliveryHandler } from '../engine/engine.js';
@@ -22,7 +22,7 @@ export function apiOutboundHandler(
 ): DeliveryHandler {
   return async (ctx) => {
     const req = ctx.request as ApiRequest;
-    const system = systems()[req.system];
+    const system = ownValue(systems(), req.system);
     if (!system) {
       throw new DeliveryError('UNKNOWN_SYSTEM', `external system ${req.system} is not defined`, 'permanent');
     }

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { ScadaLinkError } from '../../commons/index.js';
+import { ScadaLinkError, ownValue } from '../../commons/index.js';
 import type { AttributeConfig, AttributeValue, InstanceConfig } from '../../config/index.js';
 import { nextAlarmState } from './alarms.js';
 
@@ -74,7 +74,7 @@ export class InstanceState {
    * change (with any alarms raised), or undefined when the value is the same.
    */
   set(name: string, value: unknown, nowIso: string): AttributeChange | undefined {
-    const attr = this.config.attributes[name];
+    const attr = ownValue(this.config.attributes, name);
     if (!attr) throw this.unknown(name);
     const next = checkValue(this.config.code, attr, value);
     const previous = this.values.get(name) ?? null;

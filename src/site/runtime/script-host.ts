@@ -6,6 +6,8 @@ import {
   ScadaLinkError,
   type TrackedOperationId,
   isTrackedOperationId,
+  ownValue,
+  type Redactor,
   uuidv7,
 } from '../../commons/index.js';
 import type { ProjectConfig } from '../../config/index.js';
@@ -13,6 +15,7 @@ import type { HttpCaller, SqlConnection, SqlConnections, SqlTransaction } from '
 import { type JsonObject, type JsonValue, type ScriptHost, type TrackingStatus, defineScriptHost } from '../../scripts/index.js';
 import type { StoreAndForwardEngine } from '../engine/engine.js';
 import { NOTIFICATION_TARGET, type NotificationRequest, type Notifications } from './notify-handler.js';
+import { redactingHost } from './redaction.js';
 import type { SiteStore } from '../store/site-store.js';
 
 /** Everything a run's host calls are served by; shared by all runs of the site. */
@@ -24,6 +27,7 @@ export interface HostServices {
   readonly sql: () => SqlConnections;
   readonly notifications: Notifications;
   readonly nodeName: string;
+  readonly redactor: Redactor;
   getAttribute(instance: string, name: string): JsonValue;
   setAttribute(instance: string, name: string, value: JsonValue): Promise<void>;
   callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue>;
@@ -67,12 +71,20 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
   const source = { sourceInstanceId: run.instance, sourceScript: run.script };
 
   const system = (name: string) => {
-    const sys = services.config().externalSystems[name];
+    const sys = ownValue(services.config().externalSystems, name);
     if (!sys) throw new ScadaLinkError('UNKNOWN_SYSTEM', `external system ${name} is not defined`);
     return sys;
   };
+  // Checked before anything is recorded: a call that names no method was never made.
+  const systemMethod = (name: string, method: string) => {
+    const sys = system(name);
+    if (ownValue(sys.methods, method) === undefined) {
+      throw new ScadaLinkError('UNKNOWN_METHOD', `external system ${name} has no method ${method}`);
+    }
+    return sys;
+  };
   const database = (name: string) => {
-    const db = services.config().databases[name];
+    const db = ownValue(services.config().databases, name);
     if (!db) throw new ScadaLinkError('UNKNOWN_CONNECTION', `database connection ${name} is not defined`);
     return db;
   };
@@ -84,7 +96,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
 
   const host = defineScriptHost({
     'ExternalSystem.Call': async (name, method, params) => {
-      const sys = system(name);
+      const sys = systemMethod(name, method);
       const started = performance.now();
       let error: DeliveryError | undefined;
       let status: number | null = null;
@@ -92,7 +104,9 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
         const res = await services.gateway.call(sys, method, params);
         status = res.status;
         return (res.body ?? null) as JsonValue;
-      } catch (err) {
+      } catch (thrown) {
+        // Redacted before the audit row is written: it goes to central as it is.
+        const err = services.redactor.error(thrown);
         if (err instanceof DeliveryError) {
           error = err;
           status = err.httpStatus ?? null;
@@ -103,8 +117,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       }
     },
     'ExternalSystem.CachedCall': async (name, method, params) => {
-      const sys = system(name);
-      if (!sys.methods[method]) throw new ScadaLinkError('UNKNOWN_METHOD', `external system ${name} has no method ${method}`);
+      const sys = systemMethod(name, method);
       const out = await services.engine.submit({
         channel: Channel.ApiOutbound,
         target: name,
@@ -169,7 +182,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
     'Tracking.Status': async (id) => trackingStatus(services, id),
     'Notify.Send': async (list, subject, body) => {
       const project = services.config();
-      const recipients = project.notificationLists[list];
+      const recipients = ownValue(project.notificationLists, list);
       if (recipients === undefined) {
         const known = Object.keys(project.notificationLists);
         throw new ScadaLinkError('UNKNOWN_NOTIFICATION_LIST', `no notification list ${list} (lists: ${known.join(', ') || 'none'})`);
@@ -202,7 +215,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
   });
 
   return {
-    host,
+    host: redactingHost(host, services.redactor),
     async release() {
       const open = [...transactions.values()];
       transactions.clear();

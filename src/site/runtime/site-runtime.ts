@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Channel, type OperationSnapshot, OperationStatus, ScadaLinkError, describeError } from '../../commons/index.js';
-import type { InstanceConfig, ProjectConfig, ScriptConfig, SharedScriptConfig } from '../../config/index.js';
+import { Channel, type OperationSnapshot, OperationStatus, type Redactor, ScadaLinkError, createRedactor, describeError, ownValue } from '../../commons/index.js';
+import { type InstanceConfig, type ProjectConfig, type ScriptConfig, type SharedScriptConfig, projectSecrets } from '../../config/index.js';
 import { ThreadedHttpGateway, SqlConnections } from '../../integrations/index.js';
 import { type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
 import { StoreAndForwardEngine } from '../engine/engine.js';
@@ -13,6 +13,7 @@ import { apiOutboundHandler } from './api-handler.js';
 import { type AttributeChange, InstanceState } from './attributes.js';
 import { dbOutboundHandler } from './db-handler.js';
 import { Notifications, notificationHandler } from './notify-handler.js';
+import { redactingHandler } from './redaction.js';
 import { type HostServices, createRunHost } from './script-host.js';
 import { TriggerQueue } from './triggers.js';
 import { lockDataDir } from './data-lock.js';
@@ -56,6 +57,8 @@ export class SiteRuntime {
   readonly gateway = new ThreadedHttpGateway();
   readonly notifications = new Notifications(() => this.project.smtp);
   readonly scriptStats: ScriptStats = { executions: 0, errors: 0, timeouts: 0 };
+  /** Takes the project's secrets out of error text on its way to the store, the log and the scripts. */
+  readonly redactor: Redactor;
   private project: ProjectConfig;
   private sql: SqlConnections;
   private readonly logger: Logger;
@@ -73,6 +76,7 @@ export class SiteRuntime {
     this.project = options.project;
     this.site = resolveSite(options.project, options.site);
     this.nodeName = options.nodeName ?? `${this.site}@${hostname()}`;
+    this.redactor = createRedactor(projectSecrets(this.project));
     this.logger = options.logger;
     this.sql = new SqlConnections(this.project.databases);
     this.unlock = lockDataDir(options.dataDir);
@@ -95,15 +99,15 @@ export class SiteRuntime {
       logger: this.logger,
       pollIntervalMs: options.pollIntervalMs,
       handlers: {
-        ApiOutbound: apiOutboundHandler(this.gateway, () => this.project.externalSystems),
-        DbOutbound: dbOutboundHandler(() => this.sql),
-        Notification: notificationHandler(this.notifications),
+        ApiOutbound: redactingHandler(apiOutboundHandler(this.gateway, () => this.project.externalSystems), this.redactor),
+        DbOutbound: redactingHandler(dbOutboundHandler(() => this.sql), this.redactor),
+        Notification: redactingHandler(notificationHandler(this.notifications), this.redactor),
       },
       concurrencyOf: (channel, target) =>
         channel === Channel.ApiOutbound
-          ? (this.project.externalSystems[target]?.maxConcurrency ?? 8)
+          ? (ownValue(this.project.externalSystems, target)?.maxConcurrency ?? 8)
           : channel === Channel.DbOutbound
-            ? (this.project.databases[target]?.maxConcurrency ?? 4)
+            ? (ownValue(this.project.databases, target)?.maxConcurrency ?? 4)
             : (this.project.smtp?.maxConnections ?? 5), // Notification: one target, the SMTP server
     });
     for (const inst of Object.values(this.project.instances)) {
@@ -117,10 +121,11 @@ export class SiteRuntime {
       sql: () => this.sql,
       notifications: this.notifications,
       nodeName: this.nodeName,
+      redactor: this.redactor,
       getAttribute: (instance, name) => this.instance(instance).get(name),
       setAttribute: (instance, name, value) => this.setAttribute(instance, name, value),
       callShared: (instance, caller, name, params, depth) => this.callShared(instance, caller, name, params, depth),
-      log: (level, instance, script, message) => this.logger[level]({ instance, script }, message),
+      log: (level, instance, script, message) => this.logger[level]({ instance, script }, this.redactor.text(message)),
     };
   }
 
@@ -233,7 +238,7 @@ export class SiteRuntime {
 
   /** Runs a script that has a `call` trigger and returns its value (Route.To, CLI, other callers). */
   callScript(instance: string, script: string, params: JsonObject = {}): Promise<JsonValue> {
-    const cfg = this.instance(instance).config.scripts[script];
+    const cfg = ownValue(this.instance(instance).config.scripts, script);
     if (!cfg) throw new ScadaLinkError('UNKNOWN_SCRIPT', `instance ${instance} has no script ${script}`);
     if (!cfg.triggers.some((t) => t.type === 'call')) {
       throw new ScadaLinkError('SCRIPT_NOT_CALLABLE', `script ${instance}.${script} has no call trigger`);
@@ -242,7 +247,7 @@ export class SiteRuntime {
   }
 
   private callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue> {
-    const shared = this.project.sharedScripts[name];
+    const shared = ownValue(this.project.sharedScripts, name);
     if (!shared) return Promise.reject(new ScadaLinkError('UNKNOWN_SCRIPT', `no shared script ${name}`));
     if (depth > MAX_SHARED_DEPTH) {
       return Promise.reject(new ScadaLinkError('SCRIPT_RECURSION', `Scripts.Call nested deeper than ${MAX_SHARED_DEPTH} (from ${caller})`));
@@ -284,7 +289,9 @@ export class SiteRuntime {
     this.scriptStats.executions++;
     try {
       return (await promise) ?? null;
-    } catch (err) {
+    } catch (thrown) {
+      // The script may have put what an integration told it into its own error.
+      const err = this.redactor.error(thrown);
       // A shared script's failure is the caller's to handle or to fail with: logged once, at the top.
       if (depth > 0) throw err;
       this.scriptStats.errors++;
@@ -340,7 +347,7 @@ export class SiteRuntime {
 function resolveSite(project: ProjectConfig, site: string | undefined): string {
   const names = Object.keys(project.sites);
   if (site !== undefined) {
-    if (!project.sites[site]) throw new ScadaLinkError('UNKNOWN_SITE', `the project defines no site ${site} (sites: ${names.join(', ') || 'none'})`);
+    if (ownValue(project.sites, site) === undefined) throw new ScadaLinkError('UNKNOWN_SITE', `the project defines no site ${site} (sites: ${names.join(', ') || 'none'})`);
     return site;
   }
   if (names.length !== 1) {

@@ -264,6 +264,19 @@ describe.each(GATEWAYS)('%s', (_kind, make) => {
       expect(err.message).not.toContain('secret-value-42');
     });
 
+    it('issue 8: a secret of the definition (a base URL token) echoed across the 200-character cut leaves no part of it in the message', async () => {
+      const token = 'Zq7TokenSecretValue0123456789';
+      const sys = system(`${server.baseUrl}/api?token=${token}`, { get: { verb: 'GET', path: '/items' } }, { secrets: [token] });
+      // The echoed URL puts the token's first characters just before the cut.
+      server.setHandler((req, res) => {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(`${'x'.repeat(200 - '/api/items?token='.length - 8)}${req.url}`);
+      });
+      const err = await failure(gateway.call(sys, 'get', {}));
+      expect(err.message).toContain('HTTP 400');
+      expect(err.message).not.toContain(token.slice(0, 6));
+    });
+
     it('rejects values that cannot be encoded as JSON', async () => {
       const err = await failure(gateway.call(orders(), 'create', { item: 'a', qty: 1, meta: { big: 1n } }));
       expect(err.code).toBe('INVALID_PARAMETERS');

@@ -1,4 +1,5 @@
 // Real SQLite files in a temporary directory.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -256,6 +257,19 @@ describe('sqlite: statements run in a worker thread', () => {
       await t.execute('INSERT INTO marks VALUES (?)', ['after']);
     } finally {
       await c.close();
+    }
+  });
+});
+
+describe('issue 8: sqlite connection stays on its own file', () => {
+  it('issue 8: a file: URI as the configured file is refused with SQL_FORBIDDEN and opens nothing', async () => {
+    const target = join(tmp.dir, 'uri-target.db');
+    const uri = new SqlConnections({ u: sqliteConfig(`file:${target}?mode=rwc`) });
+    try {
+      await expect(uri.get('u').execute('CREATE TABLE x (v)')).rejects.toMatchObject({ code: SqlErrorCode.Forbidden, classification: 'permanent' });
+      expect(existsSync(target)).toBe(false);
+    } finally {
+      await uri.close();
     }
   });
 });
