@@ -167,7 +167,7 @@ function centralInputs(rng: Rng, admin: string, viewer: string): Input[] {
   return Array.from({ length: INPUTS }, () => rng.pick(families)());
 }
 
-describe('issue 8 point 9: fuzzing both admin APIs of real processes', () => {
+describe('issue 8 point 9: fuzzing both admin APIs of real processes', { timeout: 180_000 }, () => {
   let tmp: ReturnType<typeof tempDir>;
   let central: SiteProcess | undefined;
   let site: SiteProcess | undefined;

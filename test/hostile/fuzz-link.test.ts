@@ -68,7 +68,7 @@ function call<T>(fn: (cb: (err: grpc.ServiceError | null, value?: T) => void) =>
   return new Promise((resolve, reject) => fn((err, value) => (err ? reject(err) : resolve(value!))));
 }
 
-describe('issue 8 point 9: fuzzing the site link of a real central process', () => {
+describe('issue 8 point 9: fuzzing the site link of a real central process', { timeout: 180_000 }, () => {
   let tmp: ReturnType<typeof tempDir>;
   let central: SiteProcess | undefined;
   let token: string;
