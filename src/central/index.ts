@@ -11,6 +11,8 @@ export {
   type SiteCallKpis,
   type SiteCallPage,
   type RejectedEvent,
+  type RejectedRow,
+  type ReconcileResult,
   type SiteCallRow,
   type SiteRecord,
   type OperatorRole,
