@@ -91,7 +91,7 @@ describe('central <-> site over the link', () => {
 
     client.start();
     const s = await session();
-    const applied = await reconcileSite(central, s, 2);
+    const applied = await reconcileSite(central, s, { pageSize: 2 });
     expect(applied).toBeGreaterThanOrEqual(3);
 
     const siteRows = store.db
