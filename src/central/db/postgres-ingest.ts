@@ -14,8 +14,10 @@ export async function ownersOf(client: pg.PoolClient, ids: readonly string[]): P
   return new Map(rows.map((r) => [r.id, r.site]));
 }
 
-export async function insertAudit(client: pg.PoolClient, site: string, e: readonly AuditEvent[]): Promise<void> {
-  if (e.length === 0) return;
+export async function insertAudit(client: pg.PoolClient, site: string, events: readonly AuditEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  // Key order, like the SiteCalls upsert: two batches holding the same events never wait on each other in a cycle.
+  const e = [...events].sort((a, b) => (a.eventId < b.eventId ? -1 : a.eventId > b.eventId ? 1 : 0));
   await client.query(
     `INSERT INTO audit_log (event_id, occurred_at_utc, source_site, tracked_operation_id, kind, status, channel,
        target, actor, source_node, error, http_status, duration_ms, ingested_at_utc)
