@@ -11,6 +11,8 @@ export {
   type SiteCallKpis,
   type SiteCallPage,
   type RejectedEvent,
+  type RejectedRow,
+  type ReconcileResult,
   type SiteCallRow,
   type SiteRecord,
   type OperatorRole,
@@ -22,7 +24,7 @@ export {
   CENTRAL_DB_FILE,
 } from './db/index.js';
 export { directSink, type DirectSink } from './ingest.js';
-export { reconcileSite, RECONCILE_PAGE } from './reconcile.js';
+export { reconcileSite, RECONCILE_PAGE, RECONCILE_LIMITS, type ReconcileLimits, type ReconcileOptions } from './reconcile.js';
 export { startCentralNode, type CentralNode, type CentralNodeOptions } from './node.js';
 export { createToken, TokenVerifier, ROLES, isRole, roleAllows } from './tokens.js';
 export { siteAuthenticator } from './site-auth.js';

@@ -63,7 +63,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     // A cluster singleton per site: a site that reconnected to another node is reconciled once.
     repo
       .exclusive(`reconcile:${session.site}`, async () => {
-        const n = await reconcileSite(repo, session);
+        const n = await reconcileSite(repo, session, { logger });
         if (n > 0) logger.info({ site: session.site, rows: n }, 'site reconciled');
       })
       .catch((err: unknown) => logger.warn({ site: session.site, err: describeError(err) }, 'reconciliation failed'))

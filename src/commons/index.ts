@@ -15,7 +15,18 @@ export {
   ATTEMPT_KIND,
   isChannel,
   isOperationStatus,
+  isAuditKind,
 } from './vocabulary.js';
+export {
+  TELEMETRY_LIMITS,
+  type Checked,
+  instantProblem,
+  auditEventSchema,
+  operationSnapshotSchema,
+  checkAuditEvent,
+  checkOperationSnapshot,
+  echoedEventId,
+} from './telemetry-schema.js';
 export {
   type FailureClass,
   type ScadaLinkErrorOptions,

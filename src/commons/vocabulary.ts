@@ -50,10 +50,16 @@ export const ATTEMPT_KIND: Readonly<Record<Channel, AuditKind>> = {
   Notification: AuditKind.NotificationCached,
 };
 
+// Own keys only: `in` would also find `toString`, `constructor`, `__proto__`…
+// on Object.prototype and let them through as channels or statuses.
 export function isChannel(value: unknown): value is Channel {
-  return typeof value === 'string' && value in Channel;
+  return typeof value === 'string' && Object.hasOwn(Channel, value);
 }
 
 export function isOperationStatus(value: unknown): value is OperationStatus {
-  return typeof value === 'string' && value in OperationStatus;
+  return typeof value === 'string' && Object.hasOwn(OperationStatus, value);
+}
+
+export function isAuditKind(value: unknown): value is AuditKind {
+  return typeof value === 'string' && Object.hasOwn(AuditKind, value);
 }

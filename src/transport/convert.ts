@@ -18,9 +18,11 @@ function actorMsg(a: Actor): ActorMsg {
   return a.type === 'script' ? { script: { instance: a.instance, script: a.script } } : { operator: { name: a.name } };
 }
 
+/** null when the message names no actor: the schema (./schema.ts) then rejects the event. */
 function actorOf(m: Actor__Output | null | undefined): Actor {
   if (m?.operator) return { type: 'operator', name: str(m.operator.name) };
-  return { type: 'script', instance: str(m?.script?.instance), script: str(m?.script?.script) };
+  if (m?.script) return { type: 'script', instance: str(m.script.instance), script: str(m.script.script) };
+  return null as unknown as Actor;
 }
 
 export function snapshotMsg(s: OperationSnapshot): SnapshotMsg {
@@ -42,7 +44,7 @@ export function snapshotMsg(s: OperationSnapshot): SnapshotMsg {
   };
 }
 
-/** Field values are passed on as they came; the repository validates them (and rejects bad events). */
+/** Field values are passed on as they came; ./schema.ts validates them at the boundary. */
 export function snapshotOf(m: OperationSnapshot__Output): OperationSnapshot {
   return {
     trackedOperationId: str(m.trackedOperationId) as OperationSnapshot['trackedOperationId'],

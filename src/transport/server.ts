@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type AuditEvent, ScadaLinkError, describeError } from '../commons/index.js';
-import { auditEventOf } from './convert.js';
+import { ingestEventsOf } from './schema.js';
 import { SITE_HEADER, SECRET_HEADER, siteLinkService } from './proto.js';
 import type { CentralMessage } from './generated/scadalink/v1/CentralMessage.js';
 import type { Command } from './generated/scadalink/v1/Command.js';
@@ -195,8 +195,11 @@ export class SiteLinkServer {
       return;
     }
     try {
-      const result = await this.#o.ingest(site, call.request.events.map(auditEventOf));
-      cb(null, { accepted: [...result.accepted], rejected: result.rejected.map((r) => ({ ...r })) });
+      // Invalid events never reach the repository; they are answered here (issue 8, point 2).
+      const batch = ingestEventsOf(call.request.events);
+      const result = await this.#o.ingest(site, batch.valid);
+      const invalid = batch.rejected.map((r) => ({ eventId: r.id, reason: r.reason }));
+      cb(null, { accepted: [...result.accepted], rejected: [...invalid, ...result.rejected.map((r) => ({ ...r }))] });
     } catch (err) {
       this.#o.logger.error({ site, err: describeError(err) }, 'telemetry batch not stored');
       cb({ code: grpc.status.UNAVAILABLE, details: `telemetry not stored: ${describeError(err)}` });

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { hashSecret } from '../../src/commons/index.js';
+import { type AuditEvent, hashSecret, uuidv7 } from '../../src/commons/index.js';
 import type { ExternalSystemConfig } from '../../src/config/index.js';
 import { HttpGateway } from '../../src/integrations/index.js';
 import { SqliteCentralRepository, reconcileSite, siteAuthenticator } from '../../src/central/index.js';
@@ -91,7 +91,7 @@ describe('central <-> site over the link', () => {
 
     client.start();
     const s = await session();
-    const applied = await reconcileSite(central, s, 2);
+    const applied = await reconcileSite(central, s, { pageSize: 2 });
     expect(applied).toBeGreaterThanOrEqual(3);
 
     const siteRows = store.db
@@ -117,6 +117,33 @@ describe('central <-> site over the link', () => {
     expect((await central.site(SITE))?.reconcileVersion).toBe(top);
     // Nothing changed since: a second pass applies nothing.
     expect(await reconcileSite(central, s)).toBe(0);
+  });
+
+  it('issue 8: a site whose outbox holds one bad event keeps its telemetry flowing: the rest is delivered, the bad one lands in audit_rejected', async () => {
+    const first = await submit('PO-1');
+    await store.waitFor(first.trackedOperationId, ['Delivered']);
+    // An event central can never accept (a channel named toString), queued between real ones.
+    const template = store.outbox.forOperation(first.trackedOperationId)[0]!;
+    const bad = { ...template, eventId: uuidv7(), channel: 'toString', operation: { ...template.operation!, channel: 'toString' } } as unknown as AuditEvent;
+    store.outbox.append(bad);
+    const second = await submit('PO-2');
+    await store.waitFor(second.trackedOperationId, ['Delivered']);
+    expect(store.outbox.depth().count).toBe(7);
+
+    const forwarder = new TelemetryForwarder({ store, sink: client, logger, batchSize: 4, pollMs: 20 });
+    forwarder.start();
+    const deadline = Date.now() + 10_000;
+    while (store.outbox.depth().count > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await forwarder.stop();
+
+    expect(store.outbox.depth().count).toBe(0);
+    expect(store.db.prepare('SELECT EventId, Reason FROM audit_rejected').all()).toEqual([
+      { EventId: bad.eventId, Reason: 'channel: unknown channel "toString"' },
+    ]);
+    for (const op of [first, second]) {
+      expect(await central.siteCall(op.trackedOperationId)).toMatchObject({ status: 'Delivered', sourceSite: SITE });
+      expect(await central.auditOf(op.trackedOperationId)).toHaveLength(3);
+    }
   });
 
   it('relays Retry of a parked operation to its site, which re-queues it; the telemetry brings SiteCalls to Delivered', async () => {

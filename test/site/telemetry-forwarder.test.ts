@@ -113,7 +113,7 @@ describe('telemetry forwarder', () => {
     expect(forwarder.stats.rejected).toBe(1);
     expect(store.outbox.rejectedCount()).toBe(1);
     const row = store.db.prepare('SELECT Reason FROM audit_rejected WHERE EventId = ?').get(bad.eventId) as { Reason: string };
-    expect(row.Reason).toBe('unknown status "Pending"');
+    expect(row.Reason).toBe('status: unknown status "Pending"');
     batches = [];
     expect(await forwarder.drainOnce()).toBe(0);
     expect(batches).toEqual([]);

@@ -102,7 +102,7 @@ describe('site link (gRPC)', () => {
     const bad = { ...good!, eventId: newTrackedOperationId(), kind: 'Nonsense' } as unknown as typeof good;
     const answer = await client().ingestCachedTelemetry([good!, bad!]);
     expect(answer.accepted).toEqual([good!.eventId]);
-    expect(answer.rejected).toEqual([{ eventId: bad!.eventId, reason: 'unknown kind "Nonsense"' }]);
+    expect(answer.rejected).toEqual([{ eventId: bad!.eventId, reason: 'kind: unknown kind "Nonsense"' }]);
   });
 
   it('refuses a wrong secret (UNAUTHENTICATED) and stores nothing', async () => {

@@ -11,6 +11,8 @@ export type {
   SiteCallKpis,
   SiteCallPage,
   RejectedEvent,
+  RejectedRow,
+  ReconcileResult,
   SiteCallRow,
   SiteRecord,
   OperatorRole,

@@ -1,16 +1,16 @@
 // Turns a batch of audit events into the rows both engines write: validates
-// each event (an invalid one is rejected with its reason, never written) and
-// keeps, per operation, only the snapshot with the highest version, since one
-// upsert statement cannot touch a row twice.
+// each event with the site-link schema (an invalid one is rejected with its
+// reason, never written) and keeps, per operation, only the snapshot with the
+// highest version, since one upsert statement cannot touch a row twice.
+// Both engines then apply the ownership rule (issue 8, point 3) with ownRows.
 import {
   type AuditEvent,
   type OperationSnapshot,
-  AuditKind,
-  isChannel,
-  isOperationStatus,
-  isTrackedOperationId,
+  checkAuditEvent,
+  checkOperationSnapshot,
+  echoedEventId,
 } from '../../commons/index.js';
-import type { RejectedEvent } from './types.js';
+import type { RejectedEvent, RejectedRow } from './types.js';
 
 const KIND_OF_CHANNEL: Readonly<Record<string, string>> = {
   ApiOutbound: 'ExternalCall',
@@ -18,70 +18,95 @@ const KIND_OF_CHANNEL: Readonly<Record<string, string>> = {
   Notification: 'Notification',
 };
 
-const AUDIT_KINDS: ReadonlySet<string> = new Set(Object.values(AuditKind));
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-
 export interface IngestRows {
   readonly events: AuditEvent[];
+  /** Newest snapshot per operation, in id order (so concurrent batches lock rows in one order). */
   readonly snapshots: OperationSnapshot[];
   readonly rejected: RejectedEvent[];
 }
 
 export function seedKind(channel: string): string {
-  return KIND_OF_CHANNEL[channel] ?? channel;
+  // Own keys only: the channel was validated, but this must never return Object.prototype's members.
+  return Object.hasOwn(KIND_OF_CHANNEL, channel) ? KIND_OF_CHANNEL[channel]! : channel;
 }
 
-function problem(e: AuditEvent): string | undefined {
-  if (typeof e !== 'object' || e === null) return 'not an object';
-  if (!isTrackedOperationId(e.eventId)) return 'eventId is not a UUID';
-  if (!AUDIT_KINDS.has(e.kind)) return `unknown kind "${String(e.kind)}"`;
-  if (!isOperationStatus(e.status)) return `unknown status "${String(e.status)}"`;
-  if (!isChannel(e.channel)) return `unknown channel "${String(e.channel)}"`;
-  if (typeof e.target !== 'string') return 'target is not a string';
-  if (typeof e.occurredAtUtc !== 'string' || !ISO_UTC.test(e.occurredAtUtc)) return 'occurredAtUtc is not an ISO-8601 UTC time';
-  if (typeof e.sourceNode !== 'string') return 'sourceNode is not a string';
-  if (e.trackedOperationId !== null && !isTrackedOperationId(e.trackedOperationId)) return 'trackedOperationId is not a UUID';
-  const op = e.operation;
-  if (op === null || op === undefined) {
-    if (e.kind !== AuditKind.ApiCall) return `a ${e.kind} event carries no operation snapshot`;
-    return undefined;
+function newestPerOperation(snapshots: Iterable<OperationSnapshot>): OperationSnapshot[] {
+  const newest = new Map<string, OperationSnapshot>();
+  for (const op of snapshots) {
+    const held = newest.get(op.trackedOperationId);
+    if (held === undefined || op.version > held.version) newest.set(op.trackedOperationId, op);
   }
-  if (op.trackedOperationId !== e.trackedOperationId) return 'operation.trackedOperationId differs from the event';
-  if (!isOperationStatus(op.status)) return `unknown operation status "${String(op.status)}"`;
-  if (!isChannel(op.channel)) return `unknown operation channel "${String(op.channel)}"`;
-  if (!Number.isSafeInteger(op.version) || op.version < 1) return 'operation.version is not a positive integer';
-  if (!Number.isSafeInteger(op.retryCount) || op.retryCount < 0) return 'operation.retryCount is not a count';
-  for (const f of ['createdAtUtc', 'updatedAtUtc'] as const) {
-    if (typeof op[f] !== 'string' || !ISO_UTC.test(op[f])) return `operation.${f} is not an ISO-8601 UTC time`;
-  }
-  if (op.terminalAtUtc !== null && (typeof op.terminalAtUtc !== 'string' || !ISO_UTC.test(op.terminalAtUtc))) {
-    return 'operation.terminalAtUtc is not an ISO-8601 UTC time';
-  }
-  return undefined;
+  return [...newest.values()].sort((a, b) => (a.trackedOperationId < b.trackedOperationId ? -1 : 1));
 }
 
-export function ingestRows(events: readonly AuditEvent[]): IngestRows {
+export function ingestRows(events: readonly unknown[]): IngestRows {
   const valid: AuditEvent[] = [];
   const rejected: RejectedEvent[] = [];
   const seen = new Set<string>();
-  const newest = new Map<string, OperationSnapshot>();
-  for (const e of events) {
-    const why = problem(e);
-    if (why !== undefined) {
-      const id = typeof e === 'object' && e !== null && typeof e.eventId === 'string' ? e.eventId : '';
-      rejected.push({ eventId: id, reason: why });
+  for (const input of events) {
+    const checked = checkAuditEvent(input);
+    if (!checked.ok) {
+      rejected.push({ eventId: echoedEventId(input), reason: checked.reason });
       continue;
     }
+    const e = checked.value;
     // The same event twice in one batch is one row; both copies are accepted.
-    if (!seen.has(e.eventId)) {
-      seen.add(e.eventId);
-      valid.push(e);
-    }
-    const op = e.operation;
-    if (op !== null) {
-      const held = newest.get(op.trackedOperationId);
-      if (held === undefined || op.version > held.version) newest.set(op.trackedOperationId, op);
-    }
+    if (seen.has(e.eventId)) continue;
+    seen.add(e.eventId);
+    valid.push(e);
   }
-  return { events: valid, snapshots: [...newest.values()], rejected };
+  const snapshots = newestPerOperation(valid.flatMap((e) => (e.operation === null ? [] : [e.operation])));
+  return { events: valid, snapshots, rejected };
+}
+
+export interface ReconcileRows {
+  readonly rows: OperationSnapshot[];
+  readonly rejected: RejectedRow[];
+}
+
+export function reconcileRows(rows: readonly unknown[]): ReconcileRows {
+  const valid: OperationSnapshot[] = [];
+  const rejected: RejectedRow[] = [];
+  for (const input of rows) {
+    const checked = checkOperationSnapshot(input);
+    if (checked.ok) valid.push(checked.value);
+    else rejected.push({ trackedOperationId: echoedId(input), reason: checked.reason });
+  }
+  return { rows: newestPerOperation(valid), rejected };
+}
+
+function echoedId(input: unknown): string {
+  const id = typeof input === 'object' && input !== null ? (input as { trackedOperationId?: unknown }).trackedOperationId : undefined;
+  return typeof id === 'string' ? id.slice(0, 128) : '';
+}
+
+export const FOREIGN_OPERATION = 'trackedOperationId belongs to an operation of another site';
+
+/**
+ * Issue 8, point 3: an operation belongs to the site whose telemetry created
+ * its SiteCalls row. `owners` maps the batch's ids to their SourceSite, read
+ * after the batch's upsert (so a row this batch created is the site's own,
+ * and on PostgreSQL a concurrent first writer has committed: the upsert
+ * waited for its row lock). Events of another site's operation are rejected.
+ */
+export function ownEvents(
+  site: string,
+  events: readonly AuditEvent[],
+  owners: ReadonlyMap<string, string>,
+): { readonly events: AuditEvent[]; readonly rejected: RejectedEvent[] } {
+  const own: AuditEvent[] = [];
+  const rejected: RejectedEvent[] = [];
+  for (const e of events) {
+    const owner = e.trackedOperationId === null ? site : owners.get(e.trackedOperationId);
+    if (owner === site) own.push(e);
+    else rejected.push({ eventId: e.eventId, reason: FOREIGN_OPERATION });
+  }
+  return { events: own, rejected };
+}
+
+/** The rows of another site's operations, as rejections (their upsert was already a no-op). */
+export function foreignRows(site: string, rows: readonly OperationSnapshot[], owners: ReadonlyMap<string, string>): RejectedRow[] {
+  return rows
+    .filter((r) => owners.get(r.trackedOperationId) !== site)
+    .map((r) => ({ trackedOperationId: r.trackedOperationId, reason: FOREIGN_OPERATION }));
 }

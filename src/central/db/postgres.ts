@@ -12,7 +12,8 @@ import {
   readMigrations,
   schemaTooNew,
 } from '../../commons/index.js';
-import { ingestRows, seedKind } from './ingest-rows.js';
+import { foreignRows, ingestRows, ownEvents, reconcileRows } from './ingest-rows.js';
+import { insertAudit, ownersOf, upsertSiteCalls } from './postgres-ingest.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
 import type {
   ConfigReport,
@@ -21,6 +22,7 @@ import type {
   CentralRepository,
   IngestResult,
   KpiOptions,
+  ReconcileResult,
   PurgeResult,
   SiteCallFilter,
   SiteCallKpis,
@@ -148,50 +150,26 @@ export class PostgresCentralRepository implements CentralRepository {
   async ingest(site: string, events: readonly AuditEvent[]): Promise<IngestResult> {
     const rows = ingestRows(events);
     await this.ensurePartitions(rows.events.map((e) => monthOf(e.occurredAtUtc)));
-    await inTransaction(this.pool, async (client) => {
-      if (rows.events.length > 0) {
-        const e = rows.events;
-        await client.query(
-          `INSERT INTO audit_log (event_id, occurred_at_utc, source_site, tracked_operation_id, kind, status, channel,
-             target, actor, source_node, error, http_status, duration_ms, ingested_at_utc)
-           SELECT u.event_id, u.occurred_at_utc, $1, u.tracked_operation_id, u.kind, u.status, u.channel,
-             u.target, u.actor, u.source_node, u.error, u.http_status, u.duration_ms, now()
-           FROM unnest($2::uuid[], $3::timestamptz[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[],
-             $9::jsonb[], $10::text[], $11::text[], $12::integer[], $13::double precision[])
-             AS u(event_id, occurred_at_utc, tracked_operation_id, kind, status, channel, target, actor, source_node,
-                  error, http_status, duration_ms)
-           ON CONFLICT DO NOTHING`,
-          [
-            site,
-            e.map((x) => x.eventId),
-            e.map((x) => x.occurredAtUtc),
-            e.map((x) => x.trackedOperationId),
-            e.map((x) => x.kind),
-            e.map((x) => x.status),
-            e.map((x) => x.channel),
-            e.map((x) => x.target),
-            e.map((x) => JSON.stringify(x.actor)),
-            e.map((x) => x.sourceNode),
-            e.map((x) => x.error),
-            e.map((x) => x.httpStatus),
-            e.map((x) => x.durationMs),
-          ],
-        );
-      }
+    return inTransaction(this.pool, async (client) => {
+      // Upsert first, then read the owners (issue 8, point 3). Two sites sending
+      // the same new id at once: the second upsert waits on the first one's row
+      // lock, finds the row the first committed and leaves it alone; the owner
+      // query (a new snapshot under READ COMMITTED) then names the first site.
       await upsertSiteCalls(client, site, rows.snapshots);
+      const owners = await ownersOf(client, rows.snapshots.map((op) => op.trackedOperationId));
+      const own = ownEvents(site, rows.events, owners);
+      await insertAudit(client, site, own.events);
+      return { accepted: own.events.map((e) => e.eventId), rejected: [...rows.rejected, ...own.rejected] };
     });
-    return { accepted: rows.events.map((e) => e.eventId), rejected: rows.rejected };
   }
 
-  async reconcile(site: string, rows: readonly OperationSnapshot[], cursor: number): Promise<void> {
-    const byId = new Map<string, OperationSnapshot>();
-    for (const r of rows) {
-      const held = byId.get(r.trackedOperationId);
-      if (held === undefined || r.version > held.version) byId.set(r.trackedOperationId, r);
-    }
-    await inTransaction(this.pool, async (client) => {
-      await upsertSiteCalls(client, site, [...byId.values()]);
+  async reconcile(site: string, input: readonly OperationSnapshot[], cursor: number): Promise<ReconcileResult> {
+    const { rows, rejected } = reconcileRows(input);
+    return inTransaction(this.pool, async (client) => {
+      await upsertSiteCalls(client, site, rows);
+      const foreign = foreignRows(site, rows, await ownersOf(client, rows.map((op) => op.trackedOperationId)));
       await client.query('UPDATE sites SET reconcile_version = GREATEST(reconcile_version, $1) WHERE name = $2', [cursor, site]);
+      return { applied: rows.length - foreign.length, rejected: [...rejected, ...foreign] };
     });
   }
 
@@ -203,8 +181,11 @@ export class PostgresCentralRepository implements CentralRepository {
   }
 
   async auditOf(trackedOperationId: string): Promise<AuditLogRow[]> {
+    // Only the owner's events, should another site's ever have been stored (before issue 8, point 3).
     const { rows } = await this.pool.query<PgAudit>(
-      'SELECT * FROM audit_log WHERE tracked_operation_id = $1 ORDER BY occurred_at_utc, event_id',
+      `SELECT * FROM audit_log WHERE tracked_operation_id = $1
+         AND source_site = COALESCE((SELECT source_site FROM site_calls WHERE tracked_operation_id = $1), source_site)
+       ORDER BY occurred_at_utc, event_id`,
       [trackedOperationId],
     );
     return rows.map(auditOf);
@@ -452,50 +433,6 @@ interface PgAudit {
 }
 
 /** SiteCalls upsert of a batch in one statement (DESIGN §4.1 rule in the WHERE). */
-async function upsertSiteCalls(client: pg.PoolClient, site: string, s: readonly OperationSnapshot[]): Promise<void> {
-  if (s.length === 0) return;
-  // DESIGN §4.1: only a newer version of a row that is not terminal, and only from the row's own site.
-  await client.query(
-    `INSERT INTO site_calls (tracked_operation_id, source_site, kind, channel, target_summary, status, retry_count,
-       last_error, http_status, source_instance_id, source_script, source_node, created_at_utc, updated_at_utc,
-       terminal_at_utc, version, ingested_at_utc)
-     SELECT u.id, $1, u.kind, u.channel, u.target, u.status, u.retry_count, u.last_error, u.http_status,
-       u.source_instance_id, u.source_script, u.source_node, u.created_at, u.updated_at, u.terminal_at,
-       u.version, now()
-     FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::integer[], $8::text[],
-       $9::integer[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], $14::timestamptz[],
-       $15::timestamptz[], $16::bigint[])
-       AS u(id, kind, channel, target, status, retry_count, last_error, http_status, source_instance_id,
-            source_script, source_node, created_at, updated_at, terminal_at, version)
-     ON CONFLICT (tracked_operation_id) DO UPDATE SET
-       status = excluded.status, retry_count = excluded.retry_count, last_error = excluded.last_error,
-       http_status = excluded.http_status, updated_at_utc = excluded.updated_at_utc,
-       terminal_at_utc = excluded.terminal_at_utc, version = excluded.version,
-       ingested_at_utc = excluded.ingested_at_utc
-     WHERE excluded.version > site_calls.version
-       AND site_calls.status NOT IN ('Delivered', 'Failed', 'Discarded')
-       AND site_calls.source_site = excluded.source_site`,
-    [
-      site,
-      s.map((x) => x.trackedOperationId),
-      s.map((x) => seedKind(x.channel)),
-      s.map((x) => x.channel),
-      s.map((x) => x.target),
-      s.map((x) => x.status),
-      s.map((x) => x.retryCount),
-      s.map((x) => x.lastError),
-      s.map((x) => x.httpStatus),
-      s.map((x) => x.sourceInstanceId),
-      s.map((x) => x.sourceScript),
-      s.map((x) => x.sourceNode),
-      s.map((x) => x.createdAtUtc),
-      s.map((x) => x.updatedAtUtc),
-      s.map((x) => x.terminalAtUtc),
-      s.map((x) => x.version),
-    ],
-  );
-}
-
 function siteCallOf(r: PgSiteCall): SiteCallRow {
   return {
     trackedOperationId: r.tracked_operation_id,

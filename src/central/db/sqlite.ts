@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type AuditEvent, type OperationSnapshot, migrateSqlite, packageRoot, readMigrations } from '../../commons/index.js';
-import { ingestRows, seedKind } from './ingest-rows.js';
+import { foreignRows, ingestRows, ownEvents, reconcileRows, seedKind } from './ingest-rows.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
 import type {
   ConfigReport,
@@ -14,6 +14,7 @@ import type {
   CentralRepository,
   IngestResult,
   KpiOptions,
+  ReconcileResult,
   PurgeResult,
   SiteCallFilter,
   SiteCallKpis,
@@ -101,28 +102,46 @@ export class SqliteCentralRepository implements CentralRepository {
         AND SiteCalls.Status NOT IN ${TERMINAL}
         AND SiteCalls.SourceSite = excluded.SourceSite`);
 
+    const ownerOf = this.db.prepare('SELECT SourceSite FROM SiteCalls WHERE TrackedOperationId = ?').pluck();
+    const owners = (ids: Iterable<string>): Map<string, string> => {
+      const map = new Map<string, string>();
+      for (const id of ids) {
+        const owner = ownerOf.get(id) as string | undefined;
+        if (owner !== undefined) map.set(id, owner);
+      }
+      return map;
+    };
+
+    // Upsert first, then read the owners (issue 8, point 3): a row this batch
+    // created is the site's own; the upsert itself never touches another site's row.
     const tx = this.db.transaction((site: string, events: readonly AuditEvent[], now: string): IngestResult => {
       const rows = ingestRows(events);
-      for (const e of rows.events) {
+      for (const op of rows.snapshots) this.#upsert(site, op, now);
+      const own = ownEvents(site, rows.events, owners(rows.snapshots.map((op) => op.trackedOperationId)));
+      for (const e of own.events) {
         this.#insertAudit.run(
           e.eventId, e.occurredAtUtc, site, e.trackedOperationId, e.kind, e.status, e.channel, e.target,
           JSON.stringify(e.actor), e.sourceNode, e.error, e.httpStatus, e.durationMs, now,
         );
       }
-      for (const op of rows.snapshots) this.#upsert(site, op, now);
-      return { accepted: rows.events.map((e) => e.eventId), rejected: rows.rejected };
+      return { accepted: own.events.map((e) => e.eventId), rejected: [...rows.rejected, ...own.rejected] };
     });
     this.#ingest = (site, events, now) => tx.immediate(site, events, now);
 
     const setCursor = this.db.prepare('UPDATE Sites SET ReconcileVersion = MAX(ReconcileVersion, ?) WHERE Name = ?');
-    const reconcileTx = this.db.transaction((site: string, rows: readonly OperationSnapshot[], cursor: number, now: string) => {
-      for (const op of rows) this.#upsert(site, op, now);
-      setCursor.run(cursor, site);
-    });
+    const reconcileTx = this.db.transaction(
+      (site: string, input: readonly OperationSnapshot[], cursor: number, now: string): ReconcileResult => {
+        const { rows, rejected } = reconcileRows(input);
+        for (const op of rows) this.#upsert(site, op, now);
+        const foreign = foreignRows(site, rows, owners(rows.map((op) => op.trackedOperationId)));
+        setCursor.run(cursor, site);
+        return { applied: rows.length - foreign.length, rejected: [...rejected, ...foreign] };
+      },
+    );
     this.#reconcile = (site, rows, cursor, now) => reconcileTx.immediate(site, rows, cursor, now);
   }
 
-  readonly #reconcile: (site: string, rows: readonly OperationSnapshot[], cursor: number, now: string) => void;
+  readonly #reconcile: (site: string, rows: readonly OperationSnapshot[], cursor: number, now: string) => ReconcileResult;
 
   #upsert(site: string, op: OperationSnapshot, now: string): void {
     this.#upsertCall.run(
@@ -132,10 +151,9 @@ export class SqliteCentralRepository implements CentralRepository {
     );
   }
 
-  reconcile(site: string, rows: readonly OperationSnapshot[], cursor: number): Promise<void> {
+  reconcile(site: string, rows: readonly OperationSnapshot[], cursor: number): Promise<ReconcileResult> {
     try {
-      this.#reconcile(site, rows, cursor, new Date().toISOString());
-      return Promise.resolve();
+      return Promise.resolve(this.#reconcile(site, rows, cursor, new Date().toISOString()));
     } catch (err) {
       return Promise.reject(err as Error);
     }
@@ -157,9 +175,12 @@ export class SqliteCentralRepository implements CentralRepository {
   }
 
   auditOf(trackedOperationId: string): Promise<AuditLogRow[]> {
+    // Only the owner's events, should another site's ever have been stored (before issue 8, point 3).
     const rows = this.db
-      .prepare('SELECT * FROM AuditLog WHERE TrackedOperationId = ? ORDER BY OccurredAtUtc, EventId')
-      .all(trackedOperationId) as AuditDbRow[];
+      .prepare(`SELECT * FROM AuditLog WHERE TrackedOperationId = @id
+          AND SourceSite = COALESCE((SELECT SourceSite FROM SiteCalls WHERE TrackedOperationId = @id), SourceSite)
+        ORDER BY OccurredAtUtc, EventId`)
+      .all({ id: trackedOperationId }) as AuditDbRow[];
     return Promise.resolve(rows.map(auditOf));
   }
 

@@ -51,6 +51,19 @@ export interface RejectedEvent {
   readonly reason: string;
 }
 
+/** A reconciliation row central refused (issue 8, points 3 and 4). */
+export interface RejectedRow {
+  /** As the site sent it (cut to 128 characters). */
+  readonly trackedOperationId: string;
+  readonly reason: string;
+}
+
+export interface ReconcileResult {
+  /** Rows upserted (or found already newer or terminal): every valid row of the site's own operations. */
+  readonly applied: number;
+  readonly rejected: RejectedRow[];
+}
+
 export interface IngestResult {
   /** Every event now in AuditLog: new ones and duplicates of ones already there. */
   readonly accepted: string[];
@@ -143,18 +156,20 @@ export interface CentralRepository {
   /**
    * Dual write of one telemetry batch from `site` in ONE transaction (DESIGN
    * §5): AuditLog insert-if-absent, SiteCalls upsert-if-newer-version with
-   * terminal rows immutable (§4.1). Invalid events are rejected, never written;
-   * a database failure rolls the whole batch back and rejects the promise.
+   * terminal rows immutable (§4.1). Invalid events, and events of an operation
+   * that belongs to another site (issue 8, point 3), are rejected, never
+   * written; a database failure rolls the whole batch back and rejects the promise.
    */
   ingest(site: string, events: readonly AuditEvent[]): Promise<IngestResult>;
   /**
    * Reconciliation (central issue, point 6): upserts tracking rows pulled from
    * the site under the same rule as ingest, and moves the site's cursor to
-   * `cursor` in the same transaction.
+   * `cursor` in the same transaction. Invalid rows and rows of another site's
+   * operations are rejected, never written.
    */
-  reconcile(site: string, rows: readonly OperationSnapshot[], cursor: number): Promise<void>;
+  reconcile(site: string, rows: readonly OperationSnapshot[], cursor: number): Promise<ReconcileResult>;
   siteCall(trackedOperationId: string): Promise<SiteCallRow | undefined>;
-  /** The audit rows of one operation, oldest first. */
+  /** The audit rows of one operation, oldest first: only those of the site that owns it (issue 8, point 3). */
   auditOf(trackedOperationId: string): Promise<AuditLogRow[]>;
 
   /**

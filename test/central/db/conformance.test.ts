@@ -141,7 +141,11 @@ describe.each(ENGINES)('central repository on %s', (engine, open) => {
     it('does not let one site change the row of an operation that belongs to another', async () => {
       const id = newTrackedOperationId();
       await repo.ingest(SITE, [step(id, 'CachedSubmit', 'Submitted', 1)]);
-      await repo.ingest('plant-b', [step(id, 'CachedResolve', 'Delivered', 2)]);
+      const foreign = step(id, 'CachedResolve', 'Delivered', 2);
+      expect(await repo.ingest('plant-b', [foreign])).toEqual({
+        accepted: [],
+        rejected: [{ eventId: foreign.eventId, reason: 'trackedOperationId belongs to an operation of another site' }],
+      });
       expect(await repo.siteCall(id)).toMatchObject({ sourceSite: SITE, status: 'Submitted', version: 1 });
     });
 
@@ -153,7 +157,7 @@ describe.each(ENGINES)('central repository on %s', (engine, open) => {
       const result = await repo.ingest(SITE, [good, badStatus, noSnapshot]);
       expect(result.accepted).toEqual([good.eventId]);
       expect(result.rejected).toEqual([
-        { eventId: badStatus.eventId, reason: 'unknown status "Pending"' },
+        { eventId: badStatus.eventId, reason: 'status: unknown status "Pending"' },
         { eventId: noSnapshot.eventId, reason: 'a ApiCallCached event carries no operation snapshot' },
       ]);
       expect(await repo.auditOf(id)).toHaveLength(1);

@@ -17,6 +17,8 @@ export interface EngineHarness {
   reopen(): Promise<CentralRepository>;
   /** Runs raw SQL against the database. */
   exec(sql: string): Promise<void>;
+  /** AuditLog rows with these event ids, looked up under the repository (which filters by owner). */
+  countAudit(eventIds: readonly string[]): Promise<number>;
   dispose(): Promise<void>;
 }
 
@@ -45,6 +47,10 @@ export const ENGINES: readonly (readonly [string, () => Promise<EngineHarness>])
         exec: async (sql) => {
           repo.db.exec(sql);
           await Promise.resolve();
+        },
+        countAudit: async (ids) => {
+          const one = repo.db.prepare('SELECT COUNT(*) FROM AuditLog WHERE EventId = ?').pluck();
+          return Promise.resolve(ids.reduce((n, id) => n + (one.get(id) as number), 0));
         },
         dispose: async () => {
           for (const r of opened) await r.close().catch(() => undefined);
@@ -83,6 +89,16 @@ export const ENGINES: readonly (readonly [string, () => Promise<EngineHarness>])
           return again;
         },
         exec,
+        countAudit: async (ids) => {
+          const c = new pg.Client({ connectionString: url });
+          await c.connect();
+          try {
+            const { rows } = await c.query<{ n: string }>('SELECT COUNT(*) AS n FROM audit_log WHERE event_id = ANY($1::uuid[])', [ids]);
+            return Number(rows[0]!.n);
+          } finally {
+            await c.end();
+          }
+        },
         dispose: async () => {
           for (const r of opened) await r.close().catch(() => undefined);
           await db.drop();
