@@ -26,7 +26,7 @@ import {
 } from './db/index.js';
 import { Deployer } from './deploy.js';
 import { reconcileSite } from './reconcile.js';
-import { siteAuthenticator } from './site-auth.js';
+import { siteSecrets } from './site-auth.js';
 import { TokenVerifier, roleAllows } from './tokens.js';
 
 export interface CentralNodeOptions {
@@ -104,7 +104,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   const link = new SiteLinkServer({
     logger,
     tls: options.tls,
-    authenticate: siteAuthenticator(repo),
+    secrets: siteSecrets(repo),
     ingest: (site, events) => repo.ingest(site, events),
     onSession: (session) => {
       reconcile(session);
