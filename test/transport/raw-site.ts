@@ -21,11 +21,17 @@ export function credentials(site: string, secret: string): grpc.Metadata {
   return md;
 }
 
-/** One IngestAuditEvents call: null when central took it, else its error. */
-export function ingest(address: string, site: string, secret: string, request: IngestRequest = { site, events: [] }): Promise<grpc.ServiceError | null> {
+/** One ingest call (IngestAuditEvents unless told): null when central took it, else its error. */
+export function ingest(
+  address: string,
+  site: string,
+  secret: string,
+  request: IngestRequest = { site, events: [] },
+  rpc: 'IngestAuditEvents' | 'IngestCachedTelemetry' = 'IngestAuditEvents',
+): Promise<grpc.ServiceError | null> {
   const c = rawClient(address);
   return new Promise((resolve) => {
-    c.IngestAuditEvents(request, credentials(site, secret), { deadline: Date.now() + 30_000 }, (err) => {
+    c[rpc](request, credentials(site, secret), { deadline: Date.now() + 30_000 }, (err) => {
       c.close();
       resolve(err);
     });
