@@ -6,7 +6,7 @@
 //           callers) and prints the answers per second and their gRPC codes;
 //   flood:  sends --parallel batches of ~3.9 MB with a wrong secret at once and
 //           prints central's RSS before, at its peak and after.
-// Usage: node tools/site-link-probe.mjs tries|flood [--seconds 5] [--parallel 20]
+// Usage: node tools/site-link-probe.mjs tries|flood [--seconds 5] [--parallel 20] [--events 1000] [--rounds 3] [--warm]
 // Loopback only; it stops central when done.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -79,10 +79,13 @@ try {
   } else {
     const big = 'x'.repeat(3_900);
     const events = Array.from({ length: batchEvents }, (_, i) => ({ eventId: `e${i}`, kind: 'ApiCall', status: 'Delivered', channel: 'ApiCall', target: big, occurredAtUtc: new Date().toISOString() }));
-    const request = { site: 'plant1', events };
+    const full = { site: 'plant1', events };
     await new Promise((r) => setTimeout(r, 1_000));
     const start = rssMb();
-    for (let round = 1; round <= opt('rounds', 3); round++) {
+    // --warm: a first round of empty batches, so the figures of the rounds after it show what the bodies cost.
+    const warm = args.includes('--warm');
+    for (let round = warm ? 0 : 1; round <= opt('rounds', 3); round++) {
+      const request = round === 0 ? { site: 'plant1', events: [] } : full;
       const before = rssMb();
       let peak = before;
       const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
@@ -92,7 +95,7 @@ try {
       const ms = Date.now() - t0;
       await new Promise((r) => setTimeout(r, 1_000));
       clearInterval(sampler);
-      console.log(JSON.stringify({ round, parallel, batchMb: Math.round((batchEvents * 3_950) / 1e5) / 10, rssStartMb: Math.round(start), rssBeforeMb: Math.round(before), rssPeakMb: Math.round(peak), growthMb: Math.round(peak - before), rssAfterMb: Math.round(rssMb()), answeredInMs: ms, codes: [...new Set(codes)] }));
+      console.log(JSON.stringify({ round, parallel, batchMb: round === 0 ? 0 : Math.round((batchEvents * 3_950) / 1e5) / 10, rssStartMb: Math.round(start), rssBeforeMb: Math.round(before), rssPeakMb: Math.round(peak), growthMb: Math.round(peak - before), rssAfterMb: Math.round(rssMb()), answeredInMs: ms, codes: [...new Set(codes)] }));
       for (const c of clients) c.close();
     }
   }
