@@ -61,17 +61,20 @@ export class SiteAuthenticator {
       if (wait === undefined) {
         return { ok: false, code: grpc.status.RESOURCE_EXHAUSTED, details: 'too many failed authentications from this address or for this site; retry later' };
       }
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      // Read again after the wait: a rotation during it must count.
-      const current = wait > 0 ? await this.#secrets.secretHash(site) : stored;
-      this.#dummy ??= hashSecret(randomBytes(16).toString('hex'));
-      const matches = await this.#verify(secret, current ?? (await this.#dummy));
-      if (current === undefined || !matches) {
-        this.#throttle.failed(keys);
-        return { ok: false, code: grpc.status.UNAUTHENTICATED, details: WRONG_CREDENTIALS };
+      let failed = true;
+      try {
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        // Read again after the wait: a rotation during it must count.
+        const current = wait > 0 ? await this.#secrets.secretHash(site) : stored;
+        this.#dummy ??= hashSecret(randomBytes(16).toString('hex'));
+        const matches = await this.#verify(secret, current ?? (await this.#dummy));
+        if (current === undefined || !matches) return { ok: false, code: grpc.status.UNAUTHENTICATED, details: WRONG_CREDENTIALS };
+        failed = false;
+        this.#remember(verdictKey(site, secret, current));
+        return { ok: true, site, secretHash: current };
+      } finally {
+        this.#throttle.settle(keys, failed);
       }
-      this.#remember(verdictKey(site, secret, current));
-      return { ok: true, site, secretHash: current };
     } catch (err) {
       this.#logger.error({ site, err: describeError(err) }, 'site authentication failed');
       return { ok: false, code: grpc.status.UNAVAILABLE, details: 'central cannot check credentials now' };

@@ -1,9 +1,10 @@
 // Slows failed site authentications (issue 8, point 6). Each key (a source
-// address, a site name) that failed gets spaced-out attempt slots: the gap
-// doubles with every failure up to a cap, and is forgotten after a quiet
-// period. An attempt takes the latest slot among its keys, so parallel
-// callers are serialised instead of all being answered at once; an attempt
-// whose slot lies too far ahead is refused without checking its secret.
+// address, a site name) gets spaced-out attempt slots: the gap doubles with
+// every failure and every attempt still undecided, up to a cap, and failures
+// are forgotten after a quiet period. An attempt takes the latest slot among
+// its keys, so a burst of parallel callers is serialised from its first
+// attempt instead of all being checked at once; an attempt whose slot lies
+// too far ahead is refused without checking its secret.
 // Nothing here depends on whether the site exists, so the cost an attacker
 // sees is the same for known and unknown names.
 
@@ -22,6 +23,8 @@ export interface ThrottleOptions {
 
 interface KeyState {
   failures: number;
+  /** Attempts reserved and not yet settled. */
+  pending: number;
   lastFailureAt: number;
   nextAt: number;
 }
@@ -34,18 +37,24 @@ export class FailureThrottle {
     this.#o = { baseMs: 25, maxGapMs: 2_000, forgetAfterMs: 60_000, maxWaitMs: 10_000, maxKeys: 10_000, ...options };
   }
 
-  /** Reserves the next slot for an attempt under `keys`: the wait in ms, or undefined when the attempt is refused. */
+  /** Reserves the next slot for an attempt under `keys`: the wait in ms, or undefined when the attempt is refused. Settle every reserved attempt. */
   reserve(keys: readonly string[], now = Date.now()): number | undefined {
-    const states = keys.map((k) => this.#state(k, now)).filter((s): s is KeyState => s !== undefined);
+    const states = keys.map((k) => this.#state(k, now) ?? this.#create(k, now));
     const at = Math.max(now, ...states.map((s) => s.nextAt));
     if (at - now > this.#o.maxWaitMs) return undefined;
-    for (const s of states) s.nextAt = at + this.#gap(s.failures);
+    for (const s of states) {
+      s.pending++;
+      s.nextAt = at + this.#gap(s.failures + s.pending);
+    }
     return at - now;
   }
 
-  failed(keys: readonly string[], now = Date.now()): void {
+  /** Ends a reserved attempt; a failure makes the following slots of its keys wider. */
+  settle(keys: readonly string[], failed: boolean, now = Date.now()): void {
     for (const k of keys) {
-      const s = this.#state(k, now) ?? { failures: 0, lastFailureAt: now, nextAt: now };
+      const s = this.#keys.get(k) ?? this.#create(k, now);
+      s.pending = Math.max(0, s.pending - 1);
+      if (!failed) continue;
       s.failures++;
       s.lastFailureAt = now;
       s.nextAt = Math.max(s.nextAt, now + this.#gap(s.failures));
@@ -53,24 +62,33 @@ export class FailureThrottle {
       this.#keys.delete(k);
       this.#keys.set(k, s);
     }
-    while (this.#keys.size > this.#o.maxKeys) this.#keys.delete(this.#keys.keys().next().value!);
-  }
-
-  /** Failures a key has on record (0 when forgotten). */
-  failures(key: string, now = Date.now()): number {
-    return this.#state(key, now)?.failures ?? 0;
+    this.#prune();
   }
 
   #state(key: string, now: number): KeyState | undefined {
     const s = this.#keys.get(key);
-    if (s !== undefined && now - s.lastFailureAt > this.#o.forgetAfterMs && s.nextAt <= now) {
+    if (s !== undefined && s.pending === 0 && now - s.lastFailureAt > this.#o.forgetAfterMs && s.nextAt <= now) {
       this.#keys.delete(key);
       return undefined;
     }
     return s;
   }
 
+  #create(key: string, now: number): KeyState {
+    const s: KeyState = { failures: 0, pending: 0, lastFailureAt: now, nextAt: now };
+    this.#keys.set(key, s);
+    this.#prune();
+    return s;
+  }
+
+  #prune(): void {
+    for (const [k, s] of this.#keys) {
+      if (this.#keys.size <= this.#o.maxKeys) break;
+      if (s.pending === 0) this.#keys.delete(k);
+    }
+  }
+
   #gap(failures: number): number {
-    return failures === 0 ? 0 : Math.min(this.#o.maxGapMs, this.#o.baseMs * 2 ** Math.min(failures - 1, 20));
+    return failures <= 0 ? 0 : Math.min(this.#o.maxGapMs, this.#o.baseMs * 2 ** Math.min(failures - 1, 20));
   }
 }
