@@ -4,7 +4,7 @@
 // `lags` (the lag of every event that occurred in a window) and `close`.
 import pino from 'pino';
 import { hashSecret } from '../../src/commons/index.js';
-import { type PostgresCentralRepository, SqliteCentralRepository, siteAuthenticator } from '../../src/central/index.js';
+import { type PostgresCentralRepository, SqliteCentralRepository, siteSecrets } from '../../src/central/index.js';
 import { SiteLinkServer } from '../../src/transport/index.js';
 import { BENCH_SITE, scratchCentral } from './central.js';
 
@@ -13,7 +13,7 @@ const { repo, drop } = await scratchCentral(engine, dir);
 await repo.putSite(BENCH_SITE.name, await hashSecret(BENCH_SITE.secret));
 const server = new SiteLinkServer({
   logger: pino({ level: 'warn' }),
-  authenticate: siteAuthenticator(repo),
+  secrets: siteSecrets(repo),
   ingest: (site, events) => repo.ingest(site, events),
 });
 const port = await server.listen('127.0.0.1', 0);

@@ -27,5 +27,5 @@ export { directSink, type DirectSink } from './ingest.js';
 export { reconcileSite, RECONCILE_PAGE, RECONCILE_LIMITS, type ReconcileLimits, type ReconcileOptions } from './reconcile.js';
 export { startCentralNode, type CentralNode, type CentralNodeOptions } from './node.js';
 export { createToken, TokenVerifier, ROLES, isRole, roleAllows } from './tokens.js';
-export { siteAuthenticator } from './site-auth.js';
+export { siteSecrets } from './site-auth.js';
 export { Deployer, DEPLOY_TIMEOUT_MS, type SiteDeployment } from './deploy.js';

@@ -10,7 +10,7 @@ import { type CentralRepository, type PurgeResult, openCentralRepository } from 
 import { Deployer } from './deploy.js';
 import { centralHttp } from './http.js';
 import { reconcileSite } from './reconcile.js';
-import { siteAuthenticator } from './site-auth.js';
+import { siteSecrets } from './site-auth.js';
 
 export interface CentralNodeOptions {
   readonly dataDir: string;
@@ -72,7 +72,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   const link = new SiteLinkServer({
     logger,
     tls: options.tls,
-    authenticate: siteAuthenticator(repo),
+    secrets: siteSecrets(repo),
     ingest: (site, events) => repo.ingest(site, events),
     onSession: (session) => {
       reconcile(session);

@@ -1,10 +1,14 @@
-import { verifySecret } from '../commons/index.js';
+import type { SiteSecrets } from '../transport/index.js';
 import type { CentralRepository } from './db/index.js';
 
-/** The site link's `authenticate`: the secret must match the site's stored hash. */
-export function siteAuthenticator(repo: CentralRepository): (site: string, secret: string) => Promise<boolean> {
-  return async (site, secret) => {
-    const rec = await repo.site(site);
-    return rec !== undefined && (await verifySecret(secret, rec.secretHash));
+/**
+ * The site link's view of the sites' stored secret hashes. Read from the
+ * database on every call (one primary-key lookup) and polled for rotations, so
+ * `central site add` run anywhere takes effect on every central node at once.
+ */
+export function siteSecrets(repo: CentralRepository): SiteSecrets {
+  return {
+    secretHash: async (site) => (await repo.site(site))?.secretHash,
+    secretHashes: async () => new Map((await repo.sites()).map((s) => [s.name, s.secretHash])),
   };
 }

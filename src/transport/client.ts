@@ -41,15 +41,27 @@ export interface SiteLinkClientOptions {
   /** Reconnect backoff: from minBackoffMs (default 200 ms) doubling to maxBackoffMs (default 30 s), with jitter. */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * First wait after central closed this site's stream because another
+   * connection of the same site replaced it (default 1 s); it doubles with
+   * every replacement up to maxBackoffMs and only a long-lived stream resets it.
+   */
+  readonly replacedBackoffMs?: number;
   /** Deadline of a telemetry batch (default 15 s). */
   readonly callTimeoutMs?: number;
 }
 
 /** A stream that stayed up this long was a real connection: the backoff starts again from the minimum. */
 const STABLE_MS = 5_000;
+/**
+ * Two live connections of one site replace each other on central (docs/deployment.md,
+ * "One session per site"); their streams stay up between replacements, so the
+ * replacement backoff outlives STABLE_MS and resets only after this long.
+ */
+const REPLACED_STABLE_MS = 5 * 60_000;
 
 export class SiteLinkClient {
-  /** `connected` when a stream opens (hello sent), `disconnected` (reason) when it ends. */
+  /** `connected` when a stream opens (hello sent), `disconnected` (reason) when it ends, `replaced` (reason) when a newer connection of this site took its place. */
   readonly events = new EventEmitter();
   readonly #o: SiteLinkClientOptions;
   readonly #client: GeneratedClient;
@@ -58,6 +70,8 @@ export class SiteLinkClient {
   #backoffMs = 0;
   #retry: NodeJS.Timeout | undefined;
   #stable: NodeJS.Timeout | undefined;
+  #replacedStable: NodeJS.Timeout | undefined;
+  #replacedBackoffMs = 0;
   #attempts = 0;
 
   constructor(options: SiteLinkClientOptions) {
@@ -95,6 +109,7 @@ export class SiteLinkClient {
     this.#running = false;
     clearTimeout(this.#retry);
     clearTimeout(this.#stable);
+    clearTimeout(this.#replacedStable);
     const stream = this.#stream;
     this.#stream = undefined;
     if (stream !== undefined) {
@@ -144,18 +159,21 @@ export class SiteLinkClient {
     const stream = this.#client.Connect(this.#metadata());
     this.#stream = stream;
     let ended = false;
-    const end = (why: string): void => {
+    const end = (why: string, replaced = false): void => {
       if (ended) return;
       ended = true;
       clearTimeout(this.#stable);
+      clearTimeout(this.#replacedStable);
       if (this.#stream === stream) this.#stream = undefined;
       this.events.emit('disconnected', why);
-      this.#scheduleReconnect(why);
+      if (replaced) this.#scheduleAfterReplaced(why);
+      else this.#scheduleReconnect(why);
     };
     stream.on('data', (msg: CentralMessage__Output) => {
       if (msg.command) void this.#run(stream, msg.command);
     });
-    stream.on('error', (err: grpc.ServiceError) => end(err.details || err.message));
+    // Central ends a stream with ABORTED only when a newer connection of this site took its place.
+    stream.on('error', (err: grpc.ServiceError) => end(err.details || err.message, err.code === grpc.status.ABORTED));
     stream.on('end', () => end('central closed the link'));
     stream.write({
       hello: {
@@ -171,6 +189,8 @@ export class SiteLinkClient {
       this.#attempts = 0;
     }, STABLE_MS);
     this.#stable.unref();
+    this.#replacedStable = setTimeout(() => (this.#replacedBackoffMs = 0), REPLACED_STABLE_MS);
+    this.#replacedStable.unref();
     this.events.emit('connected');
   }
 
@@ -184,6 +204,19 @@ export class SiteLinkClient {
     if (this.#attempts === 1 || this.#backoffMs === max) {
       this.#o.logger.warn({ reason: why, retryInMs: Math.round(wait) }, 'central link down; reconnecting');
     }
+    this.#retry = setTimeout(() => this.#connect(), wait);
+  }
+
+  #scheduleAfterReplaced(why: string): void {
+    if (!this.#running) return;
+    const max = this.#o.maxBackoffMs ?? 30_000;
+    this.#replacedBackoffMs = Math.min(max, Math.max(this.#o.replacedBackoffMs ?? 1_000, this.#replacedBackoffMs * 2));
+    const wait = this.#replacedBackoffMs / 2 + Math.random() * (this.#replacedBackoffMs / 2);
+    this.#o.logger.warn(
+      { reason: why, retryInMs: Math.round(wait) },
+      'central closed this link: another connection of this site replaced it (two nodes running as one site, or its secret is known elsewhere)',
+    );
+    this.events.emit('replaced', why);
     this.#retry = setTimeout(() => this.#connect(), wait);
   }
 

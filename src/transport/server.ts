@@ -1,17 +1,21 @@
 // Central's end of the site link (DESIGN §6): a gRPC server that sites dial.
-// Every call is authenticated by the site's name and secret (metadata); the
-// site a batch is stamped with comes from those credentials, never from the
-// payload. Each site keeps one Connect stream; central sends commands on it
-// and awaits the correlated replies.
-import { createHash, randomUUID } from 'node:crypto';
+// Every call is authenticated by the site's name and secret (metadata) in a
+// server interceptor, before its first message is read, so a stranger's body
+// is never buffered; the site a batch is stamped with comes from those
+// credentials, never from the payload. Each site has one live Connect stream
+// at a time (docs/deployment.md, "One session per site"): the newest Hello
+// wins and the older stream is ended with ABORTED. Central sends commands on
+// the registered stream only and awaits the correlated replies.
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { type AuditEvent, ScadaLinkError, describeError } from '../commons/index.js';
+import { type AuditEvent, describeError } from '../commons/index.js';
+import { type AuthVerdict, SiteAuthenticator, type SiteSecrets, sourceOf } from './auth.js';
 import { ingestEventsOf } from './schema.js';
 import { SITE_HEADER, SECRET_HEADER, siteLinkService } from './proto.js';
+import { type CommandBody, SiteSession, unreachable } from './session.js';
+import type { ThrottleOptions } from './throttle.js';
 import type { CentralMessage } from './generated/scadalink/v1/CentralMessage.js';
-import type { Command } from './generated/scadalink/v1/Command.js';
 import type { CommandReply__Output } from './generated/scadalink/v1/CommandReply.js';
 import type { IngestReply } from './generated/scadalink/v1/IngestReply.js';
 import type { IngestRequest__Output } from './generated/scadalink/v1/IngestRequest.js';
@@ -23,8 +27,8 @@ export interface IngestAnswer {
 }
 
 export interface SiteLinkServerOptions {
-  /** True when `secret` is the site's (central compares it with the stored hash). */
-  readonly authenticate: (site: string, secret: string) => Promise<boolean>;
+  /** The sites' stored secret hashes (read on every call, and polled to end streams whose secret was rotated). */
+  readonly secrets: SiteSecrets;
   readonly ingest: (site: string, events: AuditEvent[]) => Promise<IngestAnswer>;
   /** A site said Hello on a new stream (after a reconnect too). */
   readonly onSession?: (session: SiteSession) => void;
@@ -33,86 +37,49 @@ export interface SiteLinkServerOptions {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** How long a command waits for its reply (default 10 s). */
   readonly commandTimeoutMs?: number;
+  /** How often the stored hashes of connected sites are compared with their sessions' (default 500 ms). */
+  readonly rotationPollMs?: number;
+  /** How failed authentications are slowed (tests shorten it). */
+  readonly throttle?: ThrottleOptions;
 }
 
-/** Command bodies central can send (one field of the proto's `Command.body`). */
-export type CommandBody = Omit<Command, 'correlationId'>;
+/**
+ * Largest message central reads from a site (4 MiB, docs/deployment.md): a
+ * telemetry batch or a reconciliation page. A longer one is refused with
+ * RESOURCE_EXHAUSTED from its length prefix, before its body is buffered.
+ */
+export const MAX_SITE_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-/** One site's live Connect stream. */
-export class SiteSession {
-  readonly #pending = new Map<string, { resolve: (r: CommandReply__Output) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  #closed = false;
+type Stream = grpc.ServerDuplexStream<SiteMessage__Output, CentralMessage>;
 
-  constructor(
-    readonly site: string,
-    readonly node: string,
-    readonly version: string,
-    readonly configRevision: string,
-    /** Digest of the running revision's files ("" when none). */
-    readonly configSha256: string,
-    private readonly stream: grpc.ServerDuplexStream<SiteMessage__Output, CentralMessage>,
-    private readonly timeoutMs: number,
-  ) {}
-
-  get open(): boolean {
-    return !this.#closed;
-  }
-
-  /** Sends a command and resolves with the site's reply; SITE_UNREACHABLE when the stream is gone or the site does not answer in time. */
-  command(body: CommandBody, timeoutMs = this.timeoutMs): Promise<CommandReply__Output> {
-    if (this.#closed) return Promise.reject(unreachable(this.site, 'its link is closed'));
-    const correlationId = randomUUID();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(correlationId);
-        reject(unreachable(this.site, `no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#pending.set(correlationId, { resolve, reject, timer });
-      this.stream.write({ command: { ...body, correlationId } });
-    });
-  }
-
-  /** @internal */
-  replied(reply: CommandReply__Output): void {
-    const p = this.#pending.get(reply.correlationId);
-    if (p === undefined) return;
-    this.#pending.delete(reply.correlationId);
-    clearTimeout(p.timer);
-    p.resolve(reply);
-  }
-
-  /** @internal */
-  close(why: string): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const [id, p] of this.#pending) {
-      clearTimeout(p.timer);
-      p.reject(unreachable(this.site, why));
-      this.#pending.delete(id);
-    }
-  }
+interface Entry {
+  readonly session: SiteSession;
+  /** Ends the stream with a status (once). */
+  readonly end: (code: grpc.status, details: string) => void;
 }
-
-function unreachable(site: string, why: string): ScadaLinkError {
-  return new ScadaLinkError('SITE_UNREACHABLE', `site ${site} is unreachable: ${why}`, { details: { site } });
-}
-
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
-/** A verified secret is remembered (as a digest) this long, so scrypt does not run per batch. */
-const VERIFIED_TTL_MS = 60_000;
 
 export class SiteLinkServer {
   /** `session` (a SiteSession) whenever a site says Hello on a new stream. */
   readonly events = new EventEmitter();
   readonly #o: SiteLinkServerOptions;
-  readonly #server = new grpc.Server();
-  readonly #sessions = new Map<string, SiteSession>();
-  readonly #verified = new Map<string, { digest: string; until: number }>();
+  readonly #auth: SiteAuthenticator;
+  readonly #server: grpc.Server;
+  /** The registry: the one session per site that commands go to. */
+  readonly #sessions = new Map<string, Entry>();
+  // Verdicts travel from the interceptor to the handler with the call's own Metadata object, which a client cannot forge.
+  readonly #verdicts = new WeakMap<grpc.Metadata, Extract<AuthVerdict, { ok: true }>>();
+  #poll: NodeJS.Timeout | undefined;
+  #polling = false;
 
   constructor(options: SiteLinkServerOptions) {
     this.#o = options;
+    this.#auth = new SiteAuthenticator(options.secrets, options.logger, options.throttle);
+    this.#server = new grpc.Server({
+      interceptors: [(_method, call) => this.#intercept(call)],
+      'grpc.max_receive_message_length': MAX_SITE_MESSAGE_BYTES,
+    });
     this.#server.addService(siteLinkService(), {
-      Connect: (call: grpc.ServerDuplexStream<SiteMessage__Output, CentralMessage>) => void this.#connect(call),
+      Connect: (call: Stream) => this.#connect(call),
       IngestAuditEvents: (call: grpc.ServerUnaryCall<IngestRequest__Output, IngestReply>, cb: grpc.sendUnaryData<IngestReply>) =>
         void this.#ingest(call, cb),
       IngestCachedTelemetry: (call: grpc.ServerUnaryCall<IngestRequest__Output, IngestReply>, cb: grpc.sendUnaryData<IngestReply>) =>
@@ -121,18 +88,21 @@ export class SiteLinkServer {
   }
 
   /** Listens on host:port (0 picks a free port) and resolves with the port. */
-  listen(host: string, port: number): Promise<number> {
+  async listen(host: string, port: number): Promise<number> {
     const creds = this.#o.tls
       ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: this.#o.tls.cert, private_key: this.#o.tls.key }], false)
       : grpc.ServerCredentials.createInsecure();
-    return new Promise((resolve, reject) =>
-      this.#server.bindAsync(`${host}:${port}`, creds, (err, bound) => (err ? reject(err) : resolve(bound))),
+    const bound = await new Promise<number>((resolve, reject) =>
+      this.#server.bindAsync(`${host}:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p))),
     );
+    this.#poll ??= setInterval(() => void this.#checkSecrets(), this.#o.rotationPollMs ?? 500);
+    this.#poll.unref();
+    return bound;
   }
 
-  /** The live session of a site, if it is connected. */
+  /** The live session of a site, if it is connected to this node. */
   session(site: string): SiteSession | undefined {
-    const s = this.#sessions.get(site);
+    const s = this.#sessions.get(site)?.session;
     return s?.open === true ? s : undefined;
   }
 
@@ -149,7 +119,8 @@ export class SiteLinkServer {
   }
 
   async close(): Promise<void> {
-    for (const s of this.#sessions.values()) s.close('central is stopping');
+    clearInterval(this.#poll);
+    for (const e of this.#sessions.values()) e.session.close('central is stopping');
     this.#sessions.clear();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => this.#server.forceShutdown(), 2_000);
@@ -160,31 +131,29 @@ export class SiteLinkServer {
     });
   }
 
-  async #authenticate(md: grpc.Metadata): Promise<string | undefined> {
-    const site = md.get(SITE_HEADER)[0];
-    const secret = md.get(SECRET_HEADER)[0];
-    if (typeof site !== 'string' || typeof secret !== 'string' || site === '' || secret === '') return undefined;
-    const digest = sha256(`${site}\u0000${secret}`);
-    const known = this.#verified.get(site);
-    if (known !== undefined && known.digest === digest && known.until > Date.now()) return site;
-    let ok = false;
-    try {
-      ok = await this.#o.authenticate(site, secret);
-    } catch (err) {
-      this.#o.logger.error({ site, err: describeError(err) }, 'site authentication failed');
-    }
-    if (!ok) return undefined;
-    this.#verified.set(site, { digest, until: Date.now() + VERIFIED_TTL_MS });
-    return site;
+  #intercept(call: grpc.ServerInterceptingCallInterface): grpc.ServerInterceptingCall {
+    return new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          // The call's messages stay unread (grpc-js reads only once the handler starts) until this passes the metadata on.
+          onReceiveMetadata: (md, pass) => {
+            this.#auth.check(md.get(SITE_HEADER)[0], md.get(SECRET_HEADER)[0], sourceOf(call.getPeer())).then(
+              (v) => {
+                if (!v.ok) return call.sendStatus({ code: v.code, details: v.details });
+                this.#verdicts.set(md, v);
+                pass(md);
+              },
+              (err: unknown) => call.sendStatus({ code: grpc.status.INTERNAL, details: describeError(err) }),
+            );
+          },
+        }),
+    });
   }
 
-  async #ingest(
-    call: grpc.ServerUnaryCall<IngestRequest__Output, IngestReply>,
-    cb: grpc.sendUnaryData<IngestReply>,
-  ): Promise<void> {
-    const site = await this.#authenticate(call.metadata);
+  async #ingest(call: grpc.ServerUnaryCall<IngestRequest__Output, IngestReply>, cb: grpc.sendUnaryData<IngestReply>): Promise<void> {
+    const site = this.#verdicts.get(call.metadata)?.site;
     if (site === undefined) {
-      cb({ code: grpc.status.UNAUTHENTICATED, details: 'unknown site or wrong secret' });
+      cb({ code: grpc.status.UNAUTHENTICATED, details: 'the call was not authenticated' });
       return;
     }
     if (call.request.site !== site) {
@@ -206,44 +175,91 @@ export class SiteLinkServer {
     }
   }
 
-  async #connect(call: grpc.ServerDuplexStream<SiteMessage__Output, CentralMessage>): Promise<void> {
-    const site = await this.#authenticate(call.metadata);
-    if (site === undefined) {
-      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'unknown site or wrong secret' });
+  #connect(call: Stream): void {
+    const verdict = this.#verdicts.get(call.metadata);
+    if (verdict === undefined) {
+      call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'the call was not authenticated' });
       return;
     }
+    const { site, secretHash } = verdict;
     let session: SiteSession | undefined;
+    let ended = false;
+    const gone = (why: string): void => {
+      if (session === undefined) return;
+      session.close(why);
+      // Only this stream's own session leaves the registry: a replaced stream ending later must not unlist its successor.
+      if (this.#sessions.get(site)?.session === session) {
+        this.#sessions.delete(site);
+        this.#o.logger.info({ site, node: session.node, reason: why }, 'site disconnected');
+      }
+    };
+    const end = (code: grpc.status, details: string): void => {
+      if (ended) return;
+      ended = true;
+      gone(details);
+      call.emit('error', { code, details });
+    };
     call.on('data', (msg: SiteMessage__Output) => {
+      if (ended) return;
       if (msg.hello) {
         if (msg.hello.site !== site) {
-          call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: `hello names site "${msg.hello.site}" but the credentials are those of "${site}"` });
-          return;
+          end(grpc.status.PERMISSION_DENIED, `hello names site "${msg.hello.site}" but the credentials are those of "${site}"`);
+        } else if (session !== undefined) {
+          // One stream is one session: a second Hello would leave two sessions behind one stream.
+          end(grpc.status.INVALID_ARGUMENT, 'a stream says hello once');
+        } else {
+          session = new SiteSession({ ...msg.hello, site, secretHash }, call, this.#o.commandTimeoutMs ?? 10_000);
+          this.#register({ session, end });
         }
-        session?.close('replaced by a new hello');
-        session = new SiteSession(site, msg.hello.node, msg.hello.version, msg.hello.configRevision, msg.hello.configSha256, call, this.#o.commandTimeoutMs ?? 10_000);
-        // A reconnect replaces the old stream of the site.
-        this.#sessions.get(site)?.close('the site connected again');
-        this.#sessions.set(site, session);
-        this.#o.logger.info({ site, node: session.node }, 'site connected');
-        this.#o.onSession?.(session);
-        this.events.emit('session', session);
       } else if (msg.reply && session) {
         session.replied(msg.reply);
       }
     });
-    const gone = (why: string): void => {
-      if (session === undefined) return;
-      session.close(why);
-      if (this.#sessions.get(site) === session) {
-        this.#sessions.delete(site);
-        this.#o.logger.info({ site }, 'site disconnected');
-      }
-    };
     call.on('end', () => {
+      ended = true;
       gone('the site closed its link');
       call.end();
     });
-    call.on('error', () => gone('its link failed'));
-    call.on('cancelled', () => gone('its link was cancelled'));
+    call.on('error', () => {
+      ended = true;
+      gone('its link failed');
+    });
+    call.on('cancelled', () => {
+      ended = true;
+      gone('its link was cancelled');
+    });
+  }
+
+  #register(entry: Entry): void {
+    const { session } = entry;
+    const older = this.#sessions.get(session.site);
+    // Registered before the older stream is ended, so that stream's own end finds its successor in place.
+    this.#sessions.set(session.site, entry);
+    if (older !== undefined) {
+      const why = `replaced by a newer connection of site ${session.site} from node ${session.node}`;
+      this.#o.logger.warn({ site: session.site, node: session.node, replacedNode: older.session.node }, 'site connected again; its older stream is closed');
+      older.end(grpc.status.ABORTED, why);
+    }
+    this.#o.logger.info({ site: session.site, node: session.node }, 'site connected');
+    this.#o.onSession?.(session);
+    this.events.emit('session', session);
+  }
+
+  /** Ends the streams whose site's stored hash is no longer the one they were opened with (a rotation, here or on another node). */
+  async #checkSecrets(): Promise<void> {
+    if (this.#polling || this.#sessions.size === 0) return;
+    this.#polling = true;
+    try {
+      const hashes = await this.#o.secrets.secretHashes();
+      for (const [site, e] of [...this.#sessions]) {
+        if (hashes.get(site) === e.session.secretHash) continue;
+        this.#o.logger.warn({ site, node: e.session.node }, "site's secret changed; its stream is closed");
+        e.end(grpc.status.UNAUTHENTICATED, "the site's secret was changed");
+      }
+    } catch (err) {
+      this.#o.logger.warn({ err: describeError(err) }, 'site secrets not checked');
+    } finally {
+      this.#polling = false;
+    }
   }
 }

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AuditEvent, hashSecret, uuidv7 } from '../../src/commons/index.js';
 import type { ExternalSystemConfig } from '../../src/config/index.js';
 import { HttpGateway } from '../../src/integrations/index.js';
-import { SqliteCentralRepository, reconcileSite, siteAuthenticator } from '../../src/central/index.js';
+import { SqliteCentralRepository, reconcileSite, siteSecrets } from '../../src/central/index.js';
 import { type SiteStore, type StoreAndForwardEngine, TelemetryForwarder, siteCommandHandler } from '../../src/site/index.js';
 import { SiteLinkClient, SiteLinkServer, type SiteSession } from '../../src/transport/index.js';
 import { ScriptedServer } from '../support/http.js';
@@ -48,7 +48,7 @@ describe('central <-> site over the link', () => {
     await central.putSite(SITE, await hashSecret(SECRET));
     server = new SiteLinkServer({
       logger,
-      authenticate: siteAuthenticator(central),
+      secrets: siteSecrets(central),
       ingest: (site, events) => central.ingest(site, events),
       onSession: (s) => sessions.push(s),
     });

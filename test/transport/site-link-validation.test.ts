@@ -14,7 +14,7 @@ import {
   newTrackedOperationId,
   uuidv7,
 } from '../../src/commons/index.js';
-import { SqliteCentralRepository, siteAuthenticator } from '../../src/central/index.js';
+import { SqliteCentralRepository, siteSecrets } from '../../src/central/index.js';
 import { SiteLinkClient, SiteLinkServer, auditEventMsg } from '../../src/transport/index.js';
 import { SECRET_HEADER, SITE_HEADER, siteLinkPackage } from '../../src/transport/proto.js';
 import type { IngestReply__Output } from '../../src/transport/generated/scadalink/v1/IngestReply.js';
@@ -42,7 +42,7 @@ describe('site link validation (issue 8, point 2)', () => {
     await repo.putSite(SITE, await hashSecret(SECRET));
     server = new SiteLinkServer({
       logger,
-      authenticate: siteAuthenticator(repo),
+      secrets: siteSecrets(repo),
       ingest: (site, events) => {
         reached.push(...events);
         return repo.ingest(site, events);

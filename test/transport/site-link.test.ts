@@ -10,7 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret, newTrackedOperationId } from '../../src/commons/index.js';
-import { SqliteCentralRepository, siteAuthenticator } from '../../src/central/index.js';
+import { SqliteCentralRepository, siteSecrets } from '../../src/central/index.js';
 import { SiteLinkClient, SiteLinkServer, type SiteSession } from '../../src/transport/index.js';
 import { SECRET_HEADER, SITE_HEADER, siteLinkPackage } from '../../src/transport/proto.js';
 import { auditEventMsg } from '../../src/transport/convert.js';
@@ -32,7 +32,7 @@ describe('site link (gRPC)', () => {
     server = new SiteLinkServer({
       logger,
       tls,
-      authenticate: siteAuthenticator(repo),
+      secrets: siteSecrets(repo),
       ingest: (site, events) => repo.ingest(site, events),
       commandTimeoutMs: 2_000,
     });

@@ -183,7 +183,8 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       address: options.central.address,
       site: siteName,
       secret: options.central.secret,
-      node: `${siteName}@${hostname()}`,
+      // The process id tells two nodes of one site on one host apart in central's registry and logs.
+      node: `${siteName}@${hostname()}/${process.pid}`,
       version: packageVersion(),
       configRevision: () => (revision === null ? '' : String(revision)),
       configSha256: () => runningSha ?? '',
