@@ -12,6 +12,7 @@ import {
   ScadaLinkError,
   describeError,
   isChannel,
+  registerProcessMetrics,
   isOperationStatus,
   isTrackedOperationId,
 } from '../commons/index.js';
@@ -25,6 +26,7 @@ import {
   openCentralRepository,
 } from './db/index.js';
 import { Deployer } from './deploy.js';
+import { type Readiness, centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteAuthenticator } from './site-auth.js';
 import { TokenVerifier, roleAllows } from './tokens.js';
@@ -33,6 +35,8 @@ export interface CentralNodeOptions {
   readonly dataDir: string;
   /** postgres:// URL; without it central uses SQLite at <dataDir>/central.db. */
   readonly databaseUrl?: string;
+  /** How long start waits for a PostgreSQL server that cannot be reached yet. Default 30 s. */
+  readonly databaseWaitMs?: number;
   readonly host?: string;
   /** HTTP port (0 picks one). Default 8080. */
   readonly port?: number;
@@ -87,7 +91,12 @@ function sendError(reply: FastifyReply, err: unknown): FastifyReply {
 
 export async function startCentralNode(options: CentralNodeOptions): Promise<CentralNode> {
   const logger = options.logger ?? pino({ base: { role: 'central' } });
-  const repo = await openCentralRepository({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  const repo = await openCentralRepository({
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+    waitMs: options.databaseWaitMs ?? 30_000,
+    onRetry: (err) => logger.warn({ err: describeError(err) }, 'central database not reachable yet; retrying'),
+  });
   const reconciling = new Set<string>();
   const reconcile = (session: SiteSession): void => {
     if (reconciling.has(session.site)) return;
@@ -123,13 +132,17 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
       throw err;
     }
   }
-  const app = buildHttp(repo, link, deployer, {
+  // Set once the site link listens, cleared when stopping: /ready probes it.
+  let linkAddress: { host: string; port: number } | undefined;
+  const ready = centralReadiness({ database: (ms) => repo.ping(ms), link: () => linkAddress });
+  const app = buildHttp(repo, link, deployer, ready, {
     intervalMs: options.kpiIntervalMs ?? 3_600_000,
     stuckAfterMs: options.stuckAfterMs ?? 600_000,
   });
   let grpcPort: number;
   try {
     grpcPort = await link.listen(options.grpcHost ?? '127.0.0.1', options.grpcPort ?? 7443);
+    linkAddress = { host: options.grpcHost ?? '127.0.0.1', port: grpcPort };
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   } catch (err) {
     await link.close();
@@ -187,6 +200,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     runMaintenance,
     stop() {
       stopping ??= (async () => {
+        linkAddress = undefined;
         clearInterval(timer);
         clearInterval(purgeTimer);
         await app.close();
@@ -238,6 +252,7 @@ function siteCallQuery(q: Record<string, string | undefined>): { filter: SiteCal
 
 function centralMetrics(repo: CentralRepository, kpi: { intervalMs: number; stuckAfterMs: number }): Registry {
   const registry = new Registry();
+  registerProcessMetrics(registry);
   const gauges: [keyof SiteCallKpis, string, string][] = [
     ['buffered', 'scadalink_central_site_calls_buffered', 'Operations Submitted, Forwarded or Attempted at the sites, as central knows them.'],
     ['parked', 'scadalink_central_site_calls_parked', 'Parked operations awaiting an operator.'],
@@ -266,7 +281,13 @@ function centralMetrics(repo: CentralRepository, kpi: { intervalMs: number; stuc
   return registry;
 }
 
-function buildHttp(repo: CentralRepository, link: SiteLinkServer, deployer: Deployer, kpi: { intervalMs: number; stuckAfterMs: number }): FastifyInstance {
+function buildHttp(
+  repo: CentralRepository,
+  link: SiteLinkServer,
+  deployer: Deployer,
+  ready: () => Promise<Readiness>,
+  kpi: { intervalMs: number; stuckAfterMs: number },
+): FastifyInstance {
   const app = Fastify({ logger: false });
   const registry = centralMetrics(repo, kpi);
   // Every /admin/ request needs an operator token; acting on operations needs Deployment or Admin.
@@ -285,7 +306,11 @@ function buildHttp(repo: CentralRepository, link: SiteLinkServer, deployer: Depl
     (req as { operator?: string }).operator = record.name;
   });
   app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async () => ({ status: 'ready' }));
+  app.get('/ready', async (_req, reply) => {
+    const r = await ready();
+    if (r.ready) return { status: 'ready' };
+    return reply.code(503).send({ status: 'not ready', reasons: r.reasons, error: { code: 'NOT_READY', message: r.reasons.join('; ') } });
+  });
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   app.get('/admin/api/kpis', async () => ({ intervalMs: kpi.intervalMs, stuckAfterMs: kpi.stuckAfterMs, ...(await repo.kpis(kpi)) }));
   app.get<{ Querystring: Record<string, string | undefined> }>('/admin/api/site-calls', async (req, reply) => {

@@ -30,3 +30,4 @@ export { type Actor, type OperationSnapshot, type AuditEvent } from './telemetry
 export { packageRoot } from './paths.js';
 export { type Migration, readMigrations, migrate as migrateSqlite, schemaTooNew } from './migrations.js';
 export { hashSecret, verifySecret } from './secrets.js';
+export { guardProcess, registerProcessMetrics } from './process-guard.js';
