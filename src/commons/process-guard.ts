@@ -13,11 +13,9 @@ import { describeError } from './errors.js';
 let unhandledRejections = 0;
 let installed = false;
 
-/** What the log says about a thrown value: its class, code and message, and where it came from. */
-function described(err: unknown): Record<string, unknown> {
-  if (!(err instanceof Error)) return { message: describeError(err) };
-  const code = (err as { code?: unknown }).code;
-  return { type: err.name, ...(code === undefined ? {} : { code }), message: describeError(err), stack: err.stack };
+/** pino's serializer describes an Error (type, message, stack, its own fields); anything else thrown gets a message. */
+function described(err: unknown): unknown {
+  return err instanceof Error ? err : { type: typeof err, message: describeError(err) };
 }
 
 /** Installs the process's handlers once (later calls do nothing). */

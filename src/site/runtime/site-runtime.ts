@@ -65,6 +65,7 @@ export class SiteRuntime {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly services: HostServices;
   private stopping = false;
+  private reportingAuditFailure = false;
   private readonly unlock: () => void;
   readonly startedAt = Date.now();
 
@@ -80,9 +81,15 @@ export class SiteRuntime {
         synchronous: options.synchronous,
         onAuditFailure: (err) => {
           this.logger.warn({ err }, 'audit event not recorded');
-          void this.store
+          // The failure may be the event log's own: were the AuditFailure
+          // entry written while another is pending, a broken event log would
+          // feed itself forever and the site would spin instead of serving.
+          if (this.reportingAuditFailure) return;
+          this.reportingAuditFailure = true;
+          this.store
             .logEvent({ level: 'warn', category: 'AuditFailure', message: `audit event not recorded: ${describeError(err)}` })
-            .catch(() => undefined);
+            .catch((e: unknown) => this.logger.error({ err: describeError(e) }, 'site event not recorded'))
+            .finally(() => (this.reportingAuditFailure = false));
         },
       });
     } catch (err) {
