@@ -25,6 +25,7 @@ import type { SiteLinkServer } from '../transport/index.js';
 import type { CentralRepository, OperatorRole, SiteCallFilter } from './db/index.js';
 import type { Deployer } from './deploy.js';
 import { centralMetrics, type KpiSettings } from './metrics.js';
+import type { Readiness } from './readiness.js';
 import { TokenVerifier, roleAllows } from './tokens.js';
 
 declare module 'fastify' {
@@ -151,12 +152,22 @@ function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deplo
   };
 }
 
-export async function centralHttp(repo: CentralRepository, link: SiteLinkServer, deployer: Deployer, kpi: KpiSettings): Promise<FastifyInstance> {
+export async function centralHttp(
+  repo: CentralRepository,
+  link: SiteLinkServer,
+  deployer: Deployer,
+  ready: () => Promise<Readiness>,
+  kpi: KpiSettings,
+): Promise<FastifyInstance> {
   const app = Fastify(httpServerOptions());
   answerErrorsAsJson(app, STATUS_OF);
   const registry = centralMetrics(repo, kpi);
   app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/ready', async () => ({ status: 'ready' }));
+  app.get('/ready', async (_req, reply) => {
+    const r = await ready();
+    if (r.ready) return { status: 'ready' };
+    return reply.code(503).send({ status: 'not ready', reasons: r.reasons, error: { code: 'NOT_READY', message: r.reasons.join('; ') } });
+  });
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   await app.register(adminApi(repo, link, deployer, kpi), { prefix: '/admin/api' });
   return app;

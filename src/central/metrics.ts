@@ -1,5 +1,6 @@
 // Central's Prometheus registry: the SiteCalls KPIs as gauges, per site and for all ('*').
 import { Gauge, Registry } from 'prom-client';
+import { registerProcessMetrics } from '../commons/index.js';
 import type { CentralRepository, SiteCallKpis } from './db/index.js';
 
 export interface KpiSettings {
@@ -11,6 +12,7 @@ export interface KpiSettings {
 
 export function centralMetrics(repo: CentralRepository, kpi: KpiSettings): Registry {
   const registry = new Registry();
+  registerProcessMetrics(registry);
   const gauges: [keyof SiteCallKpis, string, string][] = [
     ['buffered', 'scadalink_central_site_calls_buffered', 'Operations Submitted, Forwarded or Attempted at the sites, as central knows them.'],
     ['parked', 'scadalink_central_site_calls_parked', 'Parked operations awaiting an operator.'],

@@ -9,6 +9,7 @@ import { SiteLinkServer, type SiteSession } from '../transport/index.js';
 import { type CentralRepository, type PurgeResult, openCentralRepository } from './db/index.js';
 import { Deployer } from './deploy.js';
 import { centralHttp } from './http.js';
+import { centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteSecrets } from './site-auth.js';
 
@@ -16,6 +17,8 @@ export interface CentralNodeOptions {
   readonly dataDir: string;
   /** postgres:// URL; without it central uses SQLite at <dataDir>/central.db. */
   readonly databaseUrl?: string;
+  /** How long start waits for a PostgreSQL server that cannot be reached yet. Default 30 s. */
+  readonly databaseWaitMs?: number;
   readonly host?: string;
   /** HTTP port (0 picks one). Default 8080. */
   readonly port?: number;
@@ -55,7 +58,12 @@ export interface CentralNode {
 
 export async function startCentralNode(options: CentralNodeOptions): Promise<CentralNode> {
   const logger = options.logger ?? pino({ base: { role: 'central' } });
-  const repo = await openCentralRepository({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  const repo = await openCentralRepository({
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+    waitMs: options.databaseWaitMs ?? 30_000,
+    onRetry: (err) => logger.warn({ err: describeError(err) }, 'central database not reachable yet; retrying'),
+  });
   const reconciling = new Set<string>();
   const reconcile = (session: SiteSession): void => {
     if (reconciling.has(session.site)) return;
@@ -91,13 +99,17 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
       throw err;
     }
   }
-  const app = await centralHttp(repo, link, deployer, {
+  // Set once the site link listens, cleared when stopping: /ready probes it.
+  let linkAddress: { host: string; port: number } | undefined;
+  const ready = centralReadiness({ database: (ms) => repo.ping(ms), link: () => linkAddress });
+  const app = await centralHttp(repo, link, deployer, ready, {
     intervalMs: options.kpiIntervalMs ?? 3_600_000,
     stuckAfterMs: options.stuckAfterMs ?? 600_000,
   });
   let grpcPort: number;
   try {
     grpcPort = await link.listen(options.grpcHost ?? '127.0.0.1', options.grpcPort ?? 7443);
+    linkAddress = { host: options.grpcHost ?? '127.0.0.1', port: grpcPort };
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   } catch (err) {
     await link.close();
@@ -155,6 +167,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     runMaintenance,
     stop() {
       stopping ??= (async () => {
+        linkAddress = undefined;
         clearInterval(timer);
         clearInterval(purgeTimer);
         await app.close();

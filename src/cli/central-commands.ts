@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ScadaLinkError, hashSecret } from '../commons/index.js';
 import { ROLES, createToken, isRole, openCentralRepository, startCentralNode } from '../central/index.js';
-import { parsePort, stopOnSignals } from './process.js';
+import { guardNode, parsePort, stopOnSignals } from './process.js';
 
 function parseDays(name: string, text: string): number {
   const days = Number(text);
@@ -35,6 +35,7 @@ export function registerCentralCommands(program: Command): void {
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
         throw new ScadaLinkError('INVALID_ARGUMENT', '--tls-cert and --tls-key go together');
       }
+      guardNode('central');
       const node = await startCentralNode({
         dataDir: resolve(opts.data),
         projectDir: opts.project,

@@ -8,7 +8,7 @@ import { createToken, startCentralNode } from '../central/index.js';
 import { loadProject, type ProjectConfig } from '../config/index.js';
 import { type SiteNode, startSiteNode } from '../site/index.js';
 import { startDemoErp } from './demo-erp.js';
-import { parsePort, stopOnSignals } from './process.js';
+import { guardNode, parsePort, stopOnSignals } from './process.js';
 
 export function registerDevCommand(program: Command): void {
   program
@@ -21,6 +21,7 @@ export function registerDevCommand(program: Command): void {
     .option('--erp-port <port>', "the demo ERP's port (the demo project expects 9090)", '9090')
     .action(async (opts: { data: string; project: string; port: string; centralPort: string; erpPort: string }) => {
       const logger = pino({ base: { role: 'dev' } });
+      guardNode('dev');
       const dataDir = resolve(opts.data);
       const erpPort = parsePort('--erp-port', opts.erpPort);
       const erp = await startDemoErp('127.0.0.1', erpPort).catch((err: unknown) => {

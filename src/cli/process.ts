@@ -1,5 +1,12 @@
-// What every long-running command shares: its port options and its graceful stop.
-import { ScadaLinkError } from '../commons/index.js';
+// What every long-running command shares: its port options, its last-resort
+// error handlers and its graceful stop.
+import pino from 'pino';
+import { ScadaLinkError, guardProcess } from '../commons/index.js';
+
+/** Before a node starts: unhandled rejections are logged and counted, not fatal (commons/process-guard.ts). */
+export function guardNode(role: 'site' | 'central' | 'dev'): void {
+  guardProcess(pino({ base: { role } }));
+}
 
 export function parsePort(option: string, text: string): number {
   const port = Number(text);

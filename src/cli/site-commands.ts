@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ScadaLinkError } from '../commons/index.js';
 import { parseDuration } from '../config/index.js';
 import { SITE_DB_FILE, SiteStore, type EventCategory, type EventLevel, type SynchronousMode, startSiteNode } from '../site/index.js';
-import { parsePort, stopOnSignals } from './process.js';
+import { guardNode, parsePort, stopOnSignals } from './process.js';
 
 /** Opens an existing site store; a wrong --data must not silently create an empty one. */
 function openStore(dataDir: string): SiteStore {
@@ -95,6 +95,7 @@ export function registerSiteCommands(program: Command): void {
       if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
         throw new ScadaLinkError('INVALID_ARGUMENT', `--synchronous takes FULL or NORMAL, not ${opts.synchronous}`);
       }
+      guardNode('site');
       const node = await startSiteNode({
         projectDir: opts.project,
         dataDir: opts.data,

@@ -45,3 +45,4 @@ export { httpServerOptions, answerErrorsAsJson, jsonDepth, MAX_JSON_DEPTH } from
 export { type Query, MAX_PAGE, invalidQuery, onlyParams, queryText, queryWhole, queryLimit, queryTime, queryOneOf } from './query.js';
 export { ownValue } from './records.js';
 export { type Redactor, REDACTED, NO_REDACTION, createRedactor, secretForms } from './redact.js';
+export { guardProcess, registerProcessMetrics } from './process-guard.js';

@@ -8,14 +8,21 @@ export const CENTRAL_DB_FILE = 'central.db';
 
 /**
  * The central database: PostgreSQL when `databaseUrl` is a postgres:// URL,
- * else SQLite at `<dataDir>/central.db`. Migrated before it is returned.
+ * else SQLite at `<dataDir>/central.db`. Migrated before it is returned. A
+ * PostgreSQL server that cannot be reached is waited for up to `waitMs`
+ * (default 0), `onRetry` hearing each failed try; then DATABASE_UNREACHABLE.
  */
-export async function openCentralRepository(opts: { dataDir: string; databaseUrl?: string }): Promise<CentralRepository> {
+export async function openCentralRepository(opts: {
+  dataDir: string;
+  databaseUrl?: string;
+  waitMs?: number;
+  onRetry?: (err: unknown) => void;
+}): Promise<CentralRepository> {
   const url = opts.databaseUrl;
   if (url === undefined || url === '') return new SqliteCentralRepository(join(opts.dataDir, CENTRAL_DB_FILE));
   if (!/^postgres(ql)?:\/\//.test(url)) {
     // The URL is not echoed: it may carry a password.
     throw new ConfigError([{ path: '--database-url', message: 'must be a postgres:// or postgresql:// URL' }]);
   }
-  return PostgresCentralRepository.open(url);
+  return PostgresCentralRepository.open(url, { waitMs: opts.waitMs, onRetry: opts.onRetry });
 }

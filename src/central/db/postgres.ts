@@ -3,17 +3,20 @@
 // unnest(…)` per table, not row by row). AuditLog is partitioned by month.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   type AuditEvent,
+  ScadaLinkError,
   type Migration,
   type OperationSnapshot,
+  describeError,
   packageRoot,
   readMigrations,
   schemaTooNew,
 } from '../../commons/index.js';
 import { foreignRows, ingestRows, ownEvents, reconcileRows } from './ingest-rows.js';
 import { insertAudit, ownersOf, upsertSiteCalls } from './postgres-ingest.js';
+import { Checkout, createCentralPool, describeTarget, inTransaction, whileUnreachable } from './pg-connection.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
 import type {
   ConfigReport,
@@ -69,20 +72,10 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly Migrat
   });
 }
 
-/** Runs `fn` in one transaction on one pooled connection: COMMIT if it resolves, ROLLBACK if it throws. */
-async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+function lockLost(name: string, why: unknown): ScadaLinkError {
+  return new ScadaLinkError('SINGLETON_LOCK_LOST', `the lock of ${name} was lost with its database connection: ${describeError(why)}`, {
+    cause: why,
+  });
 }
 
 /** 'YYYY-MM' of an ISO time (UTC). */
@@ -107,26 +100,45 @@ export class PostgresCentralRepository implements CentralRepository {
     this.pool = pool;
   }
 
-  /** Connects, migrates and creates the AuditLog partitions of last month to MONTHS_AHEAD ahead. */
-  static async open(connectionString: string): Promise<PostgresCentralRepository> {
-    const pool = new pg.Pool({ connectionString, max: 8 });
-    // An idle connection the server closed (a restart, pg_terminate_backend, a
-    // forced DROP DATABASE racing pool.end()) reports here; the pool drops it
-    // and the next query connects afresh. Unheard, the error would end the process.
-    pool.on('error', () => undefined);
+  /**
+   * Connects, migrates and creates the AuditLog partitions of last month to
+   * MONTHS_AHEAD ahead. While the server cannot be reached this is retried for
+   * `waitMs` (default 0: fail at once), then DATABASE_UNREACHABLE. Migrations
+   * are one transaction, so one cut off half-way is retried from its start.
+   */
+  static async open(
+    connectionString: string,
+    options: { waitMs?: number; onRetry?: (err: unknown) => void } = {},
+  ): Promise<PostgresCentralRepository> {
+    const pool = createCentralPool(connectionString);
     try {
-      await migratePostgres(pool, readMigrations(centralPostgresMigrationsDir()));
       const repo = new PostgresCentralRepository(pool);
-      const now = new Date();
-      const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString();
-      let month = monthOf(start);
-      const months = [month];
-      for (let i = 0; i < MONTHS_AHEAD + 1; i++) months.push((month = nextMonth(month)));
-      await repo.ensurePartitions(months);
+      await whileUnreachable(describeTarget(connectionString), options.waitMs ?? 0, async () => {
+        await migratePostgres(pool, readMigrations(centralPostgresMigrationsDir()));
+        const now = new Date();
+        const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString();
+        let month = monthOf(start);
+        const months = [month];
+        for (let i = 0; i < MONTHS_AHEAD + 1; i++) months.push((month = nextMonth(month)));
+        await repo.ensurePartitions(months);
+      }, options.onRetry);
       return repo;
     } catch (err) {
       await pool.end();
       throw err;
+    }
+  }
+
+  /** Resolves when the server answers `SELECT 1` within `timeoutMs`. */
+  async ping(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ScadaLinkError('DATABASE_TIMEOUT', `no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.pool.query('SELECT 1'), late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -296,20 +308,26 @@ export class PostgresCentralRepository implements CentralRepository {
     return r.rowCount === 1;
   }
 
-  async exclusive(name: string, job: () => Promise<void>): Promise<boolean> {
+  async exclusive(name: string, job: (lost: AbortSignal) => Promise<void>): Promise<boolean> {
     const key = createHash('sha256').update(`scadalink:${name}`).digest().readInt32BE(0);
-    const client = await this.pool.connect();
+    const c = await Checkout.of(this.pool);
+    let broken: unknown;
     try {
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [EXCLUSIVE_SPACE, key]);
+      const { rows } = await c.client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [EXCLUSIVE_SPACE, key]);
       if (rows[0]?.ok !== true) return false;
       try {
-        await job();
-        return true;
+        await job(c.lost);
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1, $2)', [EXCLUSIVE_SPACE, key]);
+        await c.client.query('SELECT pg_advisory_unlock($1, $2)', [EXCLUSIVE_SPACE, key]).catch((e: unknown) => (broken = e));
       }
+      // A session lock dies with its connection: another node may have taken
+      // it and run the job alongside this one, so the run is not reported as
+      // a clean singleton run.
+      if (c.lost.aborted) throw lockLost(name, c.lost.reason);
+      if (broken !== undefined) throw lockLost(name, broken);
+      return true;
     } finally {
-      client.release();
+      c.release(broken);
     }
   }
 

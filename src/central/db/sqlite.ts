@@ -257,7 +257,7 @@ export class SqliteCentralRepository implements CentralRepository {
   /** This instance's name in the Leases table. */
   readonly #holder = randomUUID();
 
-  async exclusive(name: string, job: () => Promise<void>): Promise<boolean> {
+  async exclusive(name: string, job: (lost: AbortSignal) => Promise<void>): Promise<boolean> {
     const now = Date.now();
     const taken = this.db
       .prepare(`INSERT INTO Leases (Name, Holder, ExpiresAtMs) VALUES (?, ?, ?)
@@ -266,7 +266,8 @@ export class SqliteCentralRepository implements CentralRepository {
       .run(name, this.#holder, now + LEASE_MS, now).changes;
     if (taken === 0) return false;
     try {
-      await job();
+      // A lease row is not tied to a connection, so nothing takes it away mid-job.
+      await job(new AbortController().signal);
       return true;
     } finally {
       if (this.db.open) this.db.prepare('DELETE FROM Leases WHERE Name = ? AND Holder = ?').run(name, this.#holder);
@@ -320,6 +321,16 @@ export class SqliteCentralRepository implements CentralRepository {
       .prepare('UPDATE Sites SET ConfigRevision = ?, ConfigError = ?, ConfigReportedAtUtc = ? WHERE Name = ?')
       .run(report.revision, report.error, new Date().toISOString(), site);
     return Promise.resolve();
+  }
+
+  /** A local file answers unless it is closed or unreadable. */
+  ping(): Promise<void> {
+    try {
+      this.db.prepare('SELECT 1').get();
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   close(): Promise<void> {

@@ -190,9 +190,14 @@ export interface CentralRepository {
    * Runs `job` unless another central node is running the job of that name,
    * so two nodes on one database never run it at once (PostgreSQL: a session
    * advisory lock; SQLite: a lease row, taken over after an hour if its node
-   * died). Resolves with whether it ran.
+   * died). Resolves with whether it ran. `lost` aborts when the lock is gone
+   * before the job ends (PostgreSQL: its connection died); the job may stop
+   * early, and `exclusive` then rejects with SINGLETON_LOCK_LOST.
    */
-  exclusive(name: string, job: () => Promise<void>): Promise<boolean>;
+  exclusive(name: string, job: (lost: AbortSignal) => Promise<void>): Promise<boolean>;
+
+  /** Resolves when the database answers a trivial query within `timeoutMs` (readiness). */
+  ping(timeoutMs: number): Promise<void>;
 
   /**
    * Claims this period's run of a periodic job: true (and the job's last run

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerProcessMetrics } from '../../commons/index.js';
 import type { SiteRuntime } from '../runtime/site-runtime.js';
 
 /** Milliseconds since epoch encoded in a UUIDv7's first 48 bits. */
@@ -14,6 +15,7 @@ export function siteMetrics(current: () => SiteRuntime | undefined, site: string
   const registry = new Registry();
   registry.setDefaultLabels({ site });
   collectDefaultMetrics({ register: registry, prefix: 'scadalink_' });
+  registerProcessMetrics(registry);
 
   new Gauge({
     name: 'scadalink_sf_buffer_depth',

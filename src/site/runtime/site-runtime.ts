@@ -7,6 +7,7 @@ import { ThreadedHttpGateway, SqlConnections } from '../../integrations/index.js
 import { type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
 import { StoreAndForwardEngine } from '../engine/engine.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
+import type { NewSiteEvent } from '../store/event-log.js';
 import { SiteStore } from '../store/site-store.js';
 import { DEFAULT_TRACKING_RETENTION_MS } from '../store/tracking.js';
 import { apiOutboundHandler } from './api-handler.js';
@@ -69,6 +70,7 @@ export class SiteRuntime {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly services: HostServices;
   private stopping = false;
+  private reportingAuditFailure = false;
   private readonly unlock: () => void;
   readonly startedAt = Date.now();
 
@@ -85,9 +87,15 @@ export class SiteRuntime {
         synchronous: options.synchronous,
         onAuditFailure: (err) => {
           this.logger.warn({ err }, 'audit event not recorded');
-          void this.store
+          // The failure may be the event log's own: were the AuditFailure
+          // entry written while another is pending, a broken event log would
+          // feed itself forever and the site would spin instead of serving.
+          if (this.reportingAuditFailure) return;
+          this.reportingAuditFailure = true;
+          this.store
             .logEvent({ level: 'warn', category: 'AuditFailure', message: `audit event not recorded: ${describeError(err)}` })
-            .catch(() => undefined);
+            .catch((e: unknown) => this.logger.error({ err: describeError(e) }, 'site event not recorded'))
+            .finally(() => (this.reportingAuditFailure = false));
         },
       });
     } catch (err) {
@@ -169,8 +177,19 @@ export class SiteRuntime {
     purge.unref();
     this.timers.push(purge);
     this.purge();
-    void this.store.logEvent({ level: 'info', category: 'Lifecycle', message: `site ${this.site} started on ${this.nodeName}` });
+    this.recordEvent({ level: 'info', category: 'Lifecycle', message: `site ${this.site} started on ${this.nodeName}` });
     this.logger.info({ site: this.site, instances: this.instances.size }, 'site started');
+  }
+
+  /**
+   * Appends to the event log without waiting. A write that fails (disk full,
+   * a broken file) goes to the process log instead: the event log records
+   * work, it must never be what stops it.
+   */
+  private recordEvent(event: NewSiteEvent): void {
+    this.store
+      .logEvent(event)
+      .catch((err: unknown) => this.logger.error({ err: describeError(err), event: event.message }, 'site event not recorded'));
   }
 
   /** Daily purge of terminal tracking rows and old event-log entries. */
@@ -222,7 +241,7 @@ export class SiteRuntime {
           await this.execute(inst.code, item.script, item.params, item.trigger, 0).catch(() => undefined);
         },
         (item) => {
-          void this.store.logEvent({
+          this.recordEvent({
             level: 'error',
             category: 'ScriptError',
             instance: inst.code,
