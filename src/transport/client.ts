@@ -170,7 +170,11 @@ export class SiteLinkClient {
       else this.#scheduleReconnect(why);
     };
     stream.on('data', (msg: CentralMessage__Output) => {
-      if (msg.command) void this.#run(stream, msg.command);
+      if (msg.command) {
+        this.#run(stream, msg.command).catch((err: unknown) =>
+          this.#o.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'central command not answered'),
+        );
+      }
     });
     // Central ends a stream with ABORTED only when a newer connection of this site took its place.
     stream.on('error', (err: grpc.ServiceError) => end(err.details || err.message, err.code === grpc.status.ABORTED));

@@ -101,7 +101,9 @@ port.on('message', (batch: readonly ToGatewayThread[]) => {
     if (m.t === 'call') {
       const p = run(m);
       inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
+      // `run` answers every call itself; this only untracks it, whichever way it settles.
+      const untrack = (): void => void inFlight.delete(p);
+      p.then(untrack, untrack);
     } else if (m.t === 'system') {
       systems.set(m.sid, m.config);
     } else if (m.t === 'abort') {

@@ -326,10 +326,12 @@ export class StoreAndForwardEngine {
       }
     })();
     this.inFlight.add(run);
-    void run.finally(() => {
+    // `run` records its own failures; this only untracks it, whichever way it settles.
+    const untrack = (): void => {
       this.inFlight.delete(run);
       this.queueSweep();
-    });
+    };
+    run.then(untrack, untrack);
   }
 
   /**

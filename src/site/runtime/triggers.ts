@@ -24,7 +24,8 @@ export class TriggerQueue<T> {
       return;
     }
     this.queue.push(item);
-    if (!this.running) void this.drain();
+    // runOne reports its own failures (the runtime logs and records a failed script); drain only stops on one.
+    if (!this.running) this.drain().catch(() => undefined);
   }
 
   private async drain(): Promise<void> {
