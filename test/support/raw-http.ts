@@ -14,7 +14,12 @@ export function rawRequest(
   port: number,
   method: string,
   target: string,
-  options: { readonly headers?: Readonly<Record<string, string>>; readonly body?: string } = {},
+  /**
+   * `headOnly`: send the head (with the body's content-length) but not the
+   * body, for a server that must refuse on the declared length alone; writing
+   * a body it refuses races its close (EPIPE, and a reset can discard its answer).
+   */
+  options: { readonly headers?: Readonly<Record<string, string>>; readonly body?: string; readonly headOnly?: boolean } = {},
 ): Promise<RawAnswer> {
   const body = options.body ?? '';
   const headers = { host: `127.0.0.1:${port}`, connection: 'close', ...(body === '' ? {} : { 'content-type': 'application/json' }), ...options.headers };
@@ -47,7 +52,7 @@ export function rawRequest(
       resolve({ status: Number(m[1]), body: payload, json });
     });
     // Not end(): a half-closed socket is dropped by the server before a slow handler answers; `connection: close` ends it.
-    socket.write(`${head.join('\r\n')}\r\n\r\n${body}`);
+    socket.write(`${head.join('\r\n')}\r\n\r\n${options.headOnly === true ? '' : body}`);
   });
 }
 
