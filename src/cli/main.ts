@@ -1,18 +1,7 @@
-import { Command } from 'commander';
 import { ConfigError, ScadaLinkError, describeError } from '../commons/index.js';
-import { packageVersion } from '../site/index.js';
-import { registerCentralCommands } from './central-commands.js';
-import { registerDevCommand } from './dev-command.js';
-import { registerSiteCommands } from './site-commands.js';
+import { buildProgram } from './program.js';
 
-const program = new Command('scadalink')
-  .description('ScadaLink: durable, tracked integration between industrial sites and the systems around them')
-  .version(packageVersion());
-registerSiteCommands(program);
-registerCentralCommands(program);
-registerDevCommand(program);
-
-program.parseAsync(process.argv).catch((err: unknown) => {
+buildProgram().parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
