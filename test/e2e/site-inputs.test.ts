@@ -21,10 +21,13 @@ interface Run {
   readonly stderr: string;
 }
 
-/** The CLI as a child process, asynchronous so that a table of cases runs a few at a time. */
+// A table of CLI runs takes a while on a loaded machine (each run loads the whole CLI).
+const TABLE_MS = 240_000;
+
+/** The CLI as a child process, asynchronous so that a table of cases runs a few at a time; one that hangs is killed after 30 s. */
 function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--no-node-snapshot', BIN, ...args], { timeout: 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--no-node-snapshot', BIN, ...args], { timeout: 30_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
       resolve({ status, stdout, stderr });
     });
@@ -189,7 +192,7 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
       return r.status === 2 && r.stderr.startsWith(`scadalink: INVALID_ARGUMENT: ${option}: `) && r.stdout === '' ? [] : [{ args, ...r }];
     });
     expect(wrong).toEqual([]);
-  });
+  }, TABLE_MS);
 
   it('site CLI: each bad option of `site run` exits 2 naming it before anything starts (port, host, synchronous, shutdown-deadline, central, central-ca, central-tls, script-payload-limit, project, data, site)', async () => {
     const fresh = join(tmp.dir, 'never-created');
@@ -222,7 +225,7 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
     });
     expect(wrong).toEqual([]);
     expect(existsSync(fresh)).toBe(false);
-  });
+  }, TABLE_MS);
 
   it("site CLI: commander's own refusals (unknown option, missing --data, extra argument, missing <id>) exit 2; other failures stay 1", async () => {
     const runs = await all(
@@ -242,7 +245,7 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
     expect(notFound.status).toBe(1);
     expect(notFound.stderr).toContain('OPERATION_NOT_FOUND');
     expect((await cli(['--version'])).status).toBe(0);
-  });
+  }, TABLE_MS);
 
   it('site CLI: the good paths still work (events with every filter, parked list paging, JSON output)', async () => {
     const [events, filtered, parked] = await all(
@@ -257,7 +260,7 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
     expect(events!.stdout).toContain('"category":"Lifecycle"');
     expect(filtered).toMatchObject({ status: 0, stderr: '' });
     expect(parked).toMatchObject({ status: 0, stdout: '', stderr: '' });
-  });
+  }, TABLE_MS);
 });
 
 describe('issue 9 point 4: scadalink dev checks every option before it starts anything', () => {
@@ -286,5 +289,5 @@ describe('issue 9 point 4: scadalink dev checks every option before it starts an
     expect(wrong).toEqual([]);
     expect(existsSync(data)).toBe(false);
     expect(readdirSync(tmp.dir)).toEqual([]);
-  });
+  }, TABLE_MS);
 });
