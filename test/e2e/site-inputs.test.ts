@@ -227,7 +227,7 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
     expect(existsSync(fresh)).toBe(false);
   }, TABLE_MS);
 
-  it("site CLI: commander's own refusals (unknown option, missing --data, extra argument, missing <id>) exit 2; other failures stay 1", async () => {
+  it("CLI: commander's own refusals (unknown option, missing --data, extra argument, missing <id>) and INVALID_ARGUMENT of any command exit 2; other failures stay 1", async () => {
     const runs = await all(
       [
         ['site', 'events', '--data', dataDir, '--colour', 'red'],
@@ -241,6 +241,10 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
     expect(runs.map((r) => r.status)).toEqual([2, 2, 2, 2, 2]);
     expect(runs[0]!.stderr).toContain("unknown option '--colour'");
     expect(runs[1]!.stderr).toContain("required option '--data <dir>' not specified");
+    // main.ts's rule holds for every command: INVALID_ARGUMENT from central's options is a usage error too.
+    const central = await cli(['central', '--data', join(tmp.dir, 'central-never-created'), '--port', 'abc']);
+    expect(central.status).toBe(2);
+    expect(central.stderr).toContain('INVALID_ARGUMENT');
     const notFound = await cli(['site', 'status', opId, '--data', dataDir]);
     expect(notFound.status).toBe(1);
     expect(notFound.stderr).toContain('OPERATION_NOT_FOUND');
