@@ -35,3 +35,5 @@ export { startCentralNode, type CentralNode, type CentralNodeOptions } from './n
 export { createToken, findToken, tokenIdOf, TokenVerifier, ROLES, isRole, roleAllows } from './tokens.js';
 export { siteSecrets } from './site-auth.js';
 export { Deployer, DEPLOY_TIMEOUT_MS, type SiteDeployment } from './deploy.js';
+export { SITE_NAME, addSite, addToken, audited, configRevision, removeSite, revokeToken, rollbackTo, setSiteDisabled } from './lifecycle.js';
+export { lifecycleRoutes, siteView } from './admin-routes.js';

@@ -22,7 +22,7 @@ function parseDeadline(text: string): number {
   return ms;
 }
 
-function operatorName(given: string | undefined): string {
+export function operatorName(given: string | undefined): string {
   if (given) return given;
   try {
     return userInfo().username;
@@ -31,7 +31,7 @@ function operatorName(given: string | undefined): string {
   }
 }
 
-function print(rows: readonly object[], json: boolean, columns: readonly string[]): void {
+export function print(rows: readonly object[], json: boolean, columns: readonly string[]): void {
   if (json) {
     for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
     return;

@@ -144,6 +144,13 @@ export class PostgresAdminStore implements CentralAdminStore {
     return configOn(this.pool, 'ORDER BY revision DESC LIMIT 1');
   }
 
+  async latestRevision(): Promise<{ revision: number; sha256: string } | undefined> {
+    const { rows } = await this.pool.query<{ revision: string; sha256: string }>(
+      'SELECT revision, content_sha256 AS sha256 FROM config_revisions ORDER BY revision DESC LIMIT 1',
+    );
+    return rows[0] === undefined ? undefined : { revision: Number(rows[0].revision), sha256: rows[0].sha256 };
+  }
+
   config(revision: number): Promise<ConfigRevision | undefined> {
     return configOn(this.pool, 'WHERE revision = $1', [revision]);
   }

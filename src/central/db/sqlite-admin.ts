@@ -132,6 +132,13 @@ export class SqliteAdminStore implements CentralAdminStore {
     return Promise.resolve(this.#config('ORDER BY Revision DESC LIMIT 1'));
   }
 
+  latestRevision(): Promise<{ revision: number; sha256: string } | undefined> {
+    const r = this.db.prepare('SELECT Revision AS revision, ContentSha256 AS sha256 FROM ConfigRevisions ORDER BY Revision DESC LIMIT 1').get() as
+      | { revision: number; sha256: string }
+      | undefined;
+    return Promise.resolve(r);
+  }
+
   config(revision: number): Promise<ConfigRevision | undefined> {
     return Promise.resolve(this.#config('WHERE Revision = ?', revision));
   }

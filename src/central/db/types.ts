@@ -225,6 +225,8 @@ export interface CentralAdminStore {
    */
   putConfig(files: Readonly<Record<string, string>>, sha256: string, createdBy: string, note?: string): Promise<ConfigRevision>;
   latestConfig(): Promise<ConfigRevision | undefined>;
+  /** The newest revision's number and digest only (polled by every node to notice new revisions). */
+  latestRevision(): Promise<{ readonly revision: number; readonly sha256: string } | undefined>;
   config(revision: number): Promise<ConfigRevision | undefined>;
   /** Every revision, newest first, without files. */
   configs(): Promise<ConfigSummary[]>;
