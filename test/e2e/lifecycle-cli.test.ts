@@ -9,6 +9,7 @@ import { ScriptedServer } from '../support/http.js';
 import { PG, createPgDatabase, tempDir } from '../support/index.js';
 import { SiteProcess, runCli } from '../support/process.js';
 import { writeProject } from '../support/project.js';
+import { ingest } from '../transport/raw-site.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -224,7 +225,7 @@ describe('issue 9 point 5: lifecycle commands as CLI processes against a running
     expect(removed.status).toBe(0);
     await central!.line('site removed; its stream is closed');
     await until(async () => (await siteRow()) === undefined);
-    await site!.line('unknown site or wrong secret');
+    expect(await ingest(`127.0.0.1:${central!.grpcPort}`, 'plant1', secret)).toMatchObject({ details: 'unknown site or wrong secret' });
     expect(cli('central', 'site', 'list').stdout).toBe('(none)\n');
     const history = await api<{ sourceSite: string; status: string; audit: unknown[] }>(admin, `/site-calls/${id}`);
     expect(history).toMatchObject({ status: 200, body: { sourceSite: 'plant1', status: 'Delivered' } });

@@ -4,10 +4,12 @@
 // within about a second (a disabled site's session is closed by B), and a
 // rollback recorded on A reaches the site B holds.
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PG, createPgDatabase, tempDir } from '../support/index.js';
 import { SiteProcess, runCli } from '../support/process.js';
 import { writeProject } from '../support/project.js';
+import { ingest } from '../transport/raw-site.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -32,6 +34,7 @@ describe('issue 9 point 5: lifecycle through the admin API of two central replic
   let b: SiteProcess;
   let site: SiteProcess;
   let admin: string;
+  let secret: string;
   let projectDir: string;
 
   const cli = (...args: string[]): { status: number | null; stdout: string; stderr: string } =>
@@ -62,12 +65,13 @@ describe('issue 9 point 5: lifecycle through the admin API of two central replic
     project('v1');
     const added = runCli(['central', 'site', 'add', 'plant1', '--create', '--data', join(tmp.dir, 'cli'), '--database-url', url]);
     expect(added.status).toBe(0);
+    secret = added.stdout.trim();
     admin = cli('central', 'token', 'create', '--role', 'Admin', '--name', 'root').stdout.trim();
     const args = (n: string): string[] => ['--data', join(tmp.dir, n), '--database-url', url, '--project', projectDir, '--port', '0', '--grpc-port', '0'];
     [a, b] = (await Promise.all([SiteProcess.central(args('a')), SiteProcess.central(args('b'))])) as [SiteProcess, SiteProcess];
     procs.push(a, b);
     site = await SiteProcess.start(['--site', 'plant1', '--data', join(tmp.dir, 'site'), '--port', '0', '--central', `127.0.0.1:${b.grpcPort}`], {
-      SCADALINK_SITE_SECRET: added.stdout.trim(),
+      SCADALINK_SITE_SECRET: secret,
     });
     procs.push(site);
     await site.line('"configuration deployed"');
@@ -94,6 +98,8 @@ describe('issue 9 point 5: lifecycle through the admin API of two central replic
     expect(listed.body.tokens.map((t) => [t.name, t.revokedAtUtc === null])).toEqual([['root', true], ['ops', false]]);
     expect(JSON.stringify(listed.body)).not.toMatch(/secretHash|scrypt|slk_/);
     expect((await api(b, admin, '/tokens/nobody/revoke', 'POST')).body).toMatchObject({ error: { code: 'TOKEN_NOT_FOUND' } });
+    expect((await api(b, admin, '/audit?limit=abc')).body).toMatchObject({ error: { code: 'INVALID_QUERY', details: { parameter: 'limit' } } });
+    expect((await api(b, admin, '/audit?who=root')).body).toMatchObject({ error: { code: 'INVALID_QUERY', details: { parameter: 'who' } } });
     const audit = await api<{ actions: Record<string, unknown>[] }>(b, admin, '/audit?action=token.revoke');
     expect(audit.body.actions).toEqual([expect.objectContaining({ operator: 'root', action: 'token.revoke', target: ops.slice(4, 16) })]);
   }, 120_000);
@@ -107,6 +113,15 @@ describe('issue 9 point 5: lifecycle through the admin API of two central replic
     expect(closed.time - disabledBy).toBeLessThan(1_500);
     await site.line('SITE_DISABLED');
     await until(async () => (await siteOn(b))?.connected === false);
+    // Both replicas refuse it; the reason goes only to a caller with the site's secret.
+    for (const node of [a, b]) {
+      expect(await ingest(`127.0.0.1:${node.grpcPort}`, 'plant1', secret)).toMatchObject({
+        code: grpc.status.PERMISSION_DENIED,
+        details: expect.stringContaining('SITE_DISABLED'),
+      });
+      const stranger = await ingest(`127.0.0.1:${node.grpcPort}`, 'plant1', 'not-the-secret-0123456789');
+      expect(stranger).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: 'unknown site or wrong secret' });
+    }
     expect(await siteOn(a)).toMatchObject({ enabled: false, connected: false, lastSeenAtUtc: expect.any(String) });
 
     const viewer = cli('central', 'token', 'create', '--role', 'Deployment', '--name', 'dana').stdout.trim();
@@ -118,11 +133,13 @@ describe('issue 9 point 5: lifecycle through the admin API of two central replic
     expect(audit.body.actions.slice(0, 2).map((x) => `${x.operator}:${x.action}`)).toEqual(['root:site.enable', 'root:site.disable']);
   }, 120_000);
 
-  it('a site removed through replica A is closed by replica B and stays out; its history stays queryable', async () => {
+  it('a site removed through replica A is closed by replica B and refused by both replicas as an unknown site', async () => {
     expect(await api(a, admin, '/sites/plant1', 'DELETE')).toMatchObject({ status: 200, body: { removed: 'plant1' } });
     await b.line('site removed; its stream is closed');
-    await site.line('unknown site or wrong secret');
-    expect(await siteOn(b)).toBeUndefined();
+    await until(async () => (await siteOn(b)) === undefined);
+    for (const node of [a, b]) {
+      expect(await ingest(`127.0.0.1:${node.grpcPort}`, 'plant1', secret)).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: 'unknown site or wrong secret' });
+    }
     expect((await api(b, admin, '/sites/plant1', 'DELETE')).status).toBe(404);
   }, 120_000);
 
