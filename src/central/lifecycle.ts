@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { ScadaLinkError, hashSecret } from '../commons/index.js';
 import type { CentralRepository, ConfigRevision, OperatorRole, SiteRecord, TokenSummary } from './db/index.js';
-import { createToken, findToken } from './tokens.js';
+import { createToken, findToken, tokenIdOf } from './tokens.js';
 
 /** Site names as `central site add` takes them. */
 export const SITE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -17,10 +17,12 @@ export async function audited(repo: CentralRepository, operator: string, action:
   await repo.recordAction({ operator, action, target, detail });
 }
 
-export async function addToken(repo: CentralRepository, operator: string, name: string, role: OperatorRole): Promise<string> {
+/** Creates a token (audited); returns it with its id. */
+export async function addToken(repo: CentralRepository, operator: string, name: string, role: OperatorRole): Promise<{ token: string; tokenId: string }> {
   const token = await createToken(repo, name, role);
-  await audited(repo, operator, 'token.create', token.slice(4, 16), `${role} token for ${name}`);
-  return token;
+  const tokenId = tokenIdOf(token)!;
+  await audited(repo, operator, 'token.create', tokenId, `${role} token for ${name}`);
+  return { token, tokenId };
 }
 
 /** Revokes the token named by id or name (idempotent); returns it as it now is. */

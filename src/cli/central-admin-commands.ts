@@ -74,9 +74,9 @@ export function registerTokenCommands(parent: Command): void {
       if (!isRole(opts.role)) throw new ScadaLinkError('INVALID_ARGUMENT', `--role takes ${ROLES.join(', ')}, not ${opts.role}`);
       if (opts.name.trim() === '') throw new ScadaLinkError('INVALID_ARGUMENT', '--name must not be empty');
       const role = opts.role;
-      const token = await withCentral(opts, (repo) => addToken(repo, operatorName(opts.operator), opts.name, role));
+      const { token, tokenId } = await withCentral(opts, (repo) => addToken(repo, operatorName(opts.operator), opts.name, role));
       process.stdout.write(`${token}\n`);
-      process.stderr.write(`${opts.role} token ${token.slice(4, 16)} for ${opts.name} created; it is shown only this once\n`);
+      process.stderr.write(`${opts.role} token ${tokenId} for ${opts.name} created; it is shown only this once\n`);
     });
   store(tokens.command('list'), { json: true })
     .description('lists the tokens: id, name, role, created, last used, revoked (never a secret or hash)')
