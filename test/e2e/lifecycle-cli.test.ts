@@ -51,7 +51,7 @@ describe('issue 9 point 4: central admin commands refuse a database central neve
       expect(r.stdout, args.join(' ')).toBe('');
     }
     expect(existsSync(typo)).toBe(false);
-  });
+  }, 120_000);
 
   it('--create makes the database for token create and site add; the next commands find it', () => {
     const data = join(tmp.dir, 'central');
@@ -60,7 +60,7 @@ describe('issue 9 point 4: central admin commands refuse a database central neve
     expect(created.stdout).toMatch(/^slk_/);
     expect(runCli(['central', 'site', 'add', 'plant1', '--data', data]).status).toBe(0);
     expect(runCli(['central', 'token', 'list', '--data', data]).stdout).toContain('alice');
-  });
+  }, 60_000);
 
   it('NO_CENTRAL_STORE for a PostgreSQL database without central schema (--database-url); --create migrates it', async () => {
     const db = await createPgDatabase('sl_nostore');
@@ -77,7 +77,7 @@ describe('issue 9 point 4: central admin commands refuse a database central neve
     } finally {
       await db.drop();
     }
-  });
+  }, 60_000);
 
   it('usage errors name the argument: INVALID_ARGUMENT for a revision that is not a number, a bad site name, a bad --limit', () => {
     const data = join(tmp.dir, 'central');
@@ -95,7 +95,7 @@ describe('issue 9 point 4: central admin commands refuse a database central neve
     const unknown = runCli(['central', 'site', 'disable', 'plant9', '--data', data]);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain('SITE_NOT_FOUND');
-  });
+  }, 60_000);
 });
 
 describe('issue 9 point 5: lifecycle commands as CLI processes against a running central on SQLite', () => {
