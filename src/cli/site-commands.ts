@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { MAX_PAGE, ScadaLinkError, TELEMETRY_LIMITS } from '../commons/index.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../scripts/index.js';
@@ -19,6 +18,7 @@ import {
   readableFileOption,
   wholeOption,
 } from './options.js';
+import { operatorName, print } from './output.js';
 import { guardNode, parsePort, stopOnSignals } from './process.js';
 
 // setTimeout cannot wait longer than 2^31-1 ms (it would fire at once), and no shutdown should.
@@ -33,34 +33,6 @@ function openStore(dataDir: string): SiteStore {
     throw new ScadaLinkError('NO_SITE_STORE', `no site store at ${file}: --data must be the data directory of a site`);
   }
   return new SiteStore(file, 'cli');
-}
-
-function operatorName(given: string | undefined): string {
-  if (given !== undefined) return nameOption('--operator', given, TELEMETRY_LIMITS.nameChars);
-  try {
-    return userInfo().username;
-  } catch {
-    return 'operator';
-  }
-}
-
-function print(rows: readonly object[], json: boolean, columns: readonly string[]): void {
-  if (json) {
-    for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
-    return;
-  }
-  if (rows.length === 0) {
-    process.stdout.write('(none)\n');
-    return;
-  }
-  const cell = (r: object, c: string): string => {
-    const v = (r as Record<string, unknown>)[c];
-    return v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  };
-  const widths = columns.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r, c).length))));
-  const line = (vals: string[]): string => vals.map((v, i) => v.slice(0, 60).padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
-  process.stdout.write(line([...columns]));
-  for (const r of rows) process.stdout.write(line(columns.map((c) => cell(r, c))));
 }
 
 export function registerSiteCommands(program: Command): void {
