@@ -1,5 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { Channel, type OperationSnapshot, OperationStatus, type Redactor, ScadaLinkError, createRedactor, describeError, ownValue } from '../../commons/index.js';
 import { type InstanceConfig, type ProjectConfig, type ScriptConfig, type SharedScriptConfig, projectSecrets } from '../../config/index.js';
@@ -80,6 +81,7 @@ export class SiteRuntime {
     this.nodeName = options.nodeName ?? `${this.site}@${hostname()}`;
     this.redactor = createRedactor(projectSecrets(this.project));
     this.logger = options.logger;
+    createSqliteFolders(this.project, options.dataDir);
     this.sql = new SqlConnections(this.project.databases);
     this.unlock = lockDataDir(options.dataDir);
     try {
@@ -214,7 +216,10 @@ export class SiteRuntime {
   async setAttribute(instance: string, name: string, value: JsonValue): Promise<void> {
     const state = this.instance(instance);
     const change = await this.store.committer.run(() => state.set(name, value, new Date().toISOString()));
-    if (change) this.fireTriggers(state.config, change);
+    if (!change) return;
+    for (const alarm of change.raised) this.logger.info({ instance, alarm, attribute: name, value: change.value }, 'alarm raised');
+    for (const alarm of change.cleared) this.logger.info({ instance, alarm, attribute: name, value: change.value }, 'alarm cleared');
+    this.fireTriggers(state.config, change);
   }
 
   private fireTriggers(inst: InstanceConfig, change: AttributeChange): void {
@@ -373,4 +378,17 @@ function resolveSite(project: ProjectConfig, site: string | undefined): string {
     throw new ScadaLinkError('SITE_REQUIRED', `the project defines ${names.length} sites; choose one with --site (${names.join(', ')})`);
   }
   return names[0]!;
+}
+
+/**
+ * A relative SQLite file lives under the data directory (docs/configuration.md):
+ * its folder is created. An absolute one's folder must exist, so an unmounted
+ * volume stays a connection failure instead of filling the root file system.
+ */
+function createSqliteFolders(project: ProjectConfig, dataDir: string): void {
+  for (const db of Object.values(project.databases)) {
+    if (db.driver !== 'sqlite' || db.file === undefined) continue;
+    const rel = relative(dataDir, db.file);
+    if (rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) mkdirSync(dirname(db.file), { recursive: true });
+  }
 }
