@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Channel, type OperationSnapshot, OperationStatus, type Redactor, ScadaLinkError, createRedactor, describeError, ownValue } from '../../commons/index.js';
 import { type InstanceConfig, type ProjectConfig, type ScriptConfig, type SharedScriptConfig, projectSecrets } from '../../config/index.js';
@@ -13,7 +12,7 @@ import { SiteStore } from '../store/site-store.js';
 import { DEFAULT_TRACKING_RETENTION_MS } from '../store/tracking.js';
 import { apiOutboundHandler } from './api-handler.js';
 import { type AttributeChange, InstanceState } from './attributes.js';
-import { dbOutboundHandler } from './db-handler.js';
+import { createSqliteFolders, dbOutboundHandler } from './db-handler.js';
 import { Notifications, notificationHandler } from './notify-handler.js';
 import { redactingHandler } from './redaction.js';
 import { type HostServices, createRunHost } from './script-host.js';
@@ -378,17 +377,4 @@ function resolveSite(project: ProjectConfig, site: string | undefined): string {
     throw new ScadaLinkError('SITE_REQUIRED', `the project defines ${names.length} sites; choose one with --site (${names.join(', ')})`);
   }
   return names[0]!;
-}
-
-/**
- * A relative SQLite file lives under the data directory (docs/configuration.md):
- * its folder is created. An absolute one's folder must exist, so an unmounted
- * volume stays a connection failure instead of filling the root file system.
- */
-function createSqliteFolders(project: ProjectConfig, dataDir: string): void {
-  for (const db of Object.values(project.databases)) {
-    if (db.driver !== 'sqlite' || db.file === undefined) continue;
-    const rel = relative(dataDir, db.file);
-    if (rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) mkdirSync(dirname(db.file), { recursive: true });
-  }
 }
