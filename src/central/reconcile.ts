@@ -55,6 +55,8 @@ export async function reconcileSite(repo: CentralRepository, session: SiteSessio
     if (pages >= maxPages) throw incomplete(site, `${maxPages} pages`, applied);
     if (Date.now() - started > budgetMs) throw incomplete(site, `${budgetMs} ms`, applied);
     const reply = await session.command({ pullTracking: { afterVersion: cursor, limit: pageSize } });
+    // A site waiting for its first deployment runs nothing, so it has nothing to reconcile yet.
+    if (!reply.ok && reply.errorCode === 'NOT_DEPLOYED') return applied;
     if (!reply.ok || !reply.trackingPage) {
       throw new ScadaLinkError('RECONCILE_FAILED', `site ${site} refused the pull: ${reply.errorCode} ${reply.errorMessage}`);
     }

@@ -23,9 +23,16 @@ export function registerDevCommand(program: Command): void {
     .action(async (opts: DevOptions) => {
       // Every option is checked, and the project loaded, before anything starts or is created.
       const { dataDir, erpPort, sitePort, centralPort, siteName } = devOptions(opts);
-      const logger = pino({ base: { role: 'dev' } });
+      // One root without bindings: each part's child adds its own role once.
+      const root = pino({ base: null });
+      const logger = root.child({ role: 'dev' });
       guardNode('dev');
-      const erp = await startDemoErp('127.0.0.1', erpPort).catch((err: unknown) => {
+      const erp = await startDemoErp('127.0.0.1', erpPort, {
+        onOutage: (state, until) =>
+          state === 'down'
+            ? logger.info({ until: until.toISOString() }, 'demo ERP outage: it answers every call with a 503')
+            : logger.info({ nextOutage: until.toISOString() }, 'demo ERP outage over'),
+      }).catch((err: unknown) => {
         throw new ScadaLinkError('PORT_IN_USE', `the demo ERP cannot listen on 127.0.0.1:${erpPort}: ${String(err)}`);
       });
       // The site's environment (the demo project reaches its ERP through DEMO_ERP_URL).
@@ -37,7 +44,7 @@ export function registerDevCommand(program: Command): void {
         env: siteEnv,
         port: centralPort,
         grpcPort: 0,
-        logger: logger.child({ role: 'central' }),
+        logger: root.child({ role: 'central' }),
       });
       // One process, so the site's secret never leaves it: a fresh one at every start.
       const secret = randomBytes(24).toString('base64url');
@@ -49,7 +56,7 @@ export function registerDevCommand(program: Command): void {
         site: siteName,
         dataDir: join(dataDir, 'site'),
         port: sitePort,
-        logger: logger.child({ role: 'site' }),
+        logger: root.child({ role: 'site' }),
         central: { address: `127.0.0.1:${central.grpcPort}`, secret },
         env: siteEnv,
       });

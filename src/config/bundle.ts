@@ -71,8 +71,8 @@ export function readProjectBundle(dir: string): ProjectBundle {
 
 /**
  * Loads a bundle as a project, resolving `${ENV}` from `env` (the site's own
- * environment). `dir` stands in for the project directory: relative paths in
- * the project (SQLite database files) resolve against it.
+ * environment). `dir` stands in for the project directory: a site passes its
+ * data directory, which relative SQLite database files resolve against.
  */
 export function parseProjectBundle(bundle: ProjectBundle, dir: string, env: NodeJS.ProcessEnv = process.env): ProjectConfig {
   const text = bundle.files[PROJECT_FILE];

@@ -54,12 +54,15 @@ function fileReader(dir: string): ScriptReader {
  * returns the resolved project; throws ConfigError listing every bad path.
  * `readScript` returns a script's text by its path relative to scripts/, or
  * undefined if there is none; it defaults to the file system under `dir`.
+ * A relative SQLite `file` resolves against `dataDir`, the site's data
+ * directory (by default `dir`, for callers that open no database).
  */
 export function parseProject(
   yamlText: string,
   dir: string,
   env: NodeJS.ProcessEnv = process.env,
   readScript?: ScriptReader,
+  dataDir: string = dir,
 ): ProjectConfig {
   const absDir = resolve(dir);
   const { value, issues: envIssues, fromEnv, secretsAt } = substituteEnv(parseYaml(yamlText), env);
@@ -71,14 +74,17 @@ export function parseProject(
   if (!parsed.success) return report(fromZod(parsed.error));
   const issues: Issue[] = [];
   const reader = readScript ?? fileReader(absDir);
-  const project = resolveProject(parsed.data, { dir: absDir, readScript: reader, fromEnv, secretsAt, issues });
+  const project = resolveProject(parsed.data, { dir: absDir, dataDir: resolve(dataDir), readScript: reader, fromEnv, secretsAt, issues });
   if (issues.length > 0 || envIssues.length > 0) report(issues);
   registerProjectSecrets(project, secretsAt);
   return project;
 }
 
-/** Loads `<dir>/scadalink.yaml` and the scripts it names; throws ConfigError naming every bad path. */
-export function loadProject(dir: string, env: NodeJS.ProcessEnv = process.env): ProjectConfig {
+/**
+ * Loads `<dir>/scadalink.yaml` and the scripts it names; throws ConfigError
+ * naming every bad path. A site passes its data directory as `dataDir`.
+ */
+export function loadProject(dir: string, env: NodeJS.ProcessEnv = process.env, dataDir: string = dir): ProjectConfig {
   const file = join(resolve(dir), PROJECT_FILE);
   let text: string;
   try {
@@ -87,5 +93,5 @@ export function loadProject(dir: string, env: NodeJS.ProcessEnv = process.env): 
     const code = (err as NodeJS.ErrnoException).code;
     fail([{ path: PROJECT_FILE, message: code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file} (${code ?? 'error'})` }]);
   }
-  return parseProject(text, dir, env);
+  return parseProject(text, dir, env, undefined, dataDir);
 }

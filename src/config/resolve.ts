@@ -23,6 +23,8 @@ export type ScriptReader = (relPath: string) => string | undefined;
 
 interface Context {
   readonly dir: string;
+  /** The site's data directory: a relative SQLite `file` resolves against it. */
+  readonly dataDir: string;
   readonly readScript: ScriptReader;
   /** Paths whose value came from the environment: a message must not show it. */
   readonly fromEnv: ReadonlySet<string>;
@@ -168,7 +170,7 @@ export function resolveProject(project: ProjectInput, ctx: Context): ProjectConf
       database: d.database,
       user: d.user,
       password: d.password,
-      file: d.file === undefined ? undefined : resolve(ctx.dir, d.file),
+      file: d.file === undefined ? undefined : resolve(ctx.dataDir, d.file),
       poolSize: d.poolSize,
       timeoutMs: d.timeout,
       retry: retry(d),

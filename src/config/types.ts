@@ -57,7 +57,7 @@ export interface DatabaseConnectionConfig {
   readonly database: string | undefined;
   readonly user: string | undefined;
   readonly password: string | undefined;
-  /** sqlite: path to the database file, resolved against the project directory. */
+  /** sqlite: absolute path of the database file; a relative one is resolved against the site's data directory. */
   readonly file: string | undefined;
   readonly poolSize: number;
   readonly timeoutMs: number;

@@ -98,6 +98,14 @@ describe('reconciliation bounds (issue 8, point 4)', () => {
     tmp.cleanup();
   });
 
+  it('issue 9: a site waiting for its first deployment (NOT_DEPLOYED) is not a reconciliation failure: no warning, cursor kept', async () => {
+    answer = () => ({ ok: false, errorCode: 'NOT_DEPLOYED', errorMessage: 'this site has no configuration yet' });
+    await start(3_600_000);
+    await firstPass();
+    expect(lines.filter((l) => l.msg === 'reconciliation failed')).toEqual([]);
+    expect((await node.repo.site(SITE))?.reconcileVersion ?? 0).toBe(0);
+  });
+
   it('issue 8: a site answering every pull with one row and more=true is pulled exactly 200 times per pass, logged with its site and reason, and not again before the next pass; central keeps answering', async () => {
     answer = (p) => page([row(p.afterVersion + 1)], true);
     await start(3_600_000);

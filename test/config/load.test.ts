@@ -171,8 +171,9 @@ describe('loadProject with a full project', () => {
     });
   });
 
-  it('resolves databases, sqlite files against the project directory', () => {
+  it('resolves databases; a relative sqlite file against the data directory, which defaults to the project directory', () => {
     const dir = writeProject(FULL, SCRIPTS);
+    expect(loadProject(dir, ENV, '/srv/site-data').databases.Local?.file).toBe(join('/srv/site-data', 'data/local.db'));
     const p = loadProject(dir, ENV);
     expect(p.dir).toBe(dir);
     expect(p.databases.Historian).toEqual({

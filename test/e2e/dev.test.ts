@@ -17,7 +17,7 @@ describe('scadalink dev', () => {
     tmp.cleanup();
   });
 
-  it('runs central, the demo site and the demo ERP; a reported reading reaches SiteCalls with its audit trail, and SIGTERM stops all', async () => {
+  it('runs central, the demo site and the demo ERP; a reported reading reaches SiteCalls with its audit trail; each log line names its role once; SIGTERM stops all', async () => {
     const erpPort = await closedPort();
     dev = await SiteProcess.dev(['--data', join(tmp.dir, 'data'), '--port', '0', '--central-port', '0', '--erp-port', String(erpPort)]);
     const ready = JSON.parse(await dev.line('"dev ready"')) as { site: string; central: string; erp: string; adminTokenFile: string };
@@ -43,6 +43,9 @@ describe('scadalink dev', () => {
     expect(row.audit[0]?.kind).toBe('CachedSubmit');
     expect(['Delivered', 'Forwarded', 'Attempted', 'Parked', 'Submitted']).toContain(row.status);
 
+    // Issue 9: each line names its role once; the pull on the first connect, before the site had a deployment, is not a failure.
+    expect(dev.lines.filter((l) => (l.match(/"role":/g) ?? []).length !== 1)).toEqual([]);
+    expect(dev.lines.filter((l) => l.includes('reconciliation failed'))).toEqual([]);
     expect(await dev.terminate()).toEqual({ code: 0, signal: null });
   });
 });

@@ -99,7 +99,7 @@ describe('store-and-forward engine against a real HTTP server', () => {
     expect(server.requests).toHaveLength(4); // immediate + 3 retries
     expect(store.status(out.trackedOperationId)).toMatchObject({ status: 'Parked', retryCount: 3, httpStatus: 503 });
     expect(audit(out.trackedOperationId).slice(-1)).toEqual(['CachedResolve/Parked']);
-    expect(store.events.query({ category: 'Parked' })).toHaveLength(1);
+    expect(store.events.query({ category: 'Parked' }).map((e) => e.message)).toEqual([expect.stringMatching(/^parked after 3 retries: /)]);
 
     server.fallback = 200;
     const retried = await engine.retryParked(out.trackedOperationId, 'alice');
@@ -111,7 +111,7 @@ describe('store-and-forward engine against a real HTTP server', () => {
     expect(store.events.query({ category: 'OperatorAction' })[0]).toMatchObject({ trackedOperationId: out.trackedOperationId });
   });
 
-  it('operator Discard makes a parked operation terminal; retry of a non-parked one is refused', async () => {
+  it('operator Discard makes a parked operation terminal (its event says "parked after 1 retry"); retry of a non-parked one is refused', async () => {
     server.fallback = 503;
     system = erp(system.baseUrl, { retry: { maxRetries: 1, retryIntervalMs: 10 } });
     const out = await engine.submit({
@@ -120,6 +120,8 @@ describe('store-and-forward engine against a real HTTP server', () => {
       maxRetries: 1, retryIntervalMs: 10, sourceInstanceId: 'Pump1', sourceScript: 'report',
     });
     await until(out.trackedOperationId, ['Parked']);
+    // Issue 9: the singular.
+    expect(store.events.query({ category: 'Parked' }).map((e) => e.message)).toContainEqual(expect.stringMatching(/^parked after 1 retry: /));
     const discarded = await engine.discardParked(out.trackedOperationId, 'bob');
     expect(discarded).toMatchObject({ status: 'Discarded' });
     expect(discarded.terminalAtUtc).not.toBeNull();

@@ -86,7 +86,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
     revision = deployed.revision;
     runningSha = deployed.bundle.sha256;
   } else if (projectDir !== undefined) {
-    project = loadProject(projectDir, env);
+    project = loadProject(projectDir, env, dataDir);
   } else if (options.central === undefined) {
     throw new ScadaLinkError('NO_PROJECT', 'a site needs --project, or --central to receive its configuration from');
   }

@@ -9,6 +9,8 @@ export interface AttributeChange {
   readonly previous: AttributeValue;
   /** Alarms on this attribute that became active with this change. */
   readonly raised: readonly string[];
+  /** Alarms on this attribute that cleared with this change. */
+  readonly cleared: readonly string[];
 }
 
 function checkValue(instance: string, attr: AttributeConfig, value: unknown): AttributeValue {
@@ -82,14 +84,16 @@ export class InstanceState {
     this.save.run(this.config.code, name, JSON.stringify(next), nowIso);
     this.values.set(name, next);
     const raised: string[] = [];
+    const cleared: string[] = [];
     for (const alarm of Object.values(this.config.alarms)) {
       if (alarm.attribute !== name) continue;
       const was = this.alarmActive.get(alarm.name) ?? false;
       const now = nextAlarmState(alarm, was, next);
       this.alarmActive.set(alarm.name, now);
       if (now && !was) raised.push(alarm.name);
+      if (was && !now) cleared.push(alarm.name);
     }
-    return { attribute: name, value: next, previous, raised };
+    return { attribute: name, value: next, previous, raised, cleared };
   }
 
   private unknown(name: string): ScadaLinkError {

@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
+import type { ProjectConfig } from '../../config/index.js';
 import { type SqlConnections, type SqlParams, executeCachedWrite } from '../../integrations/index.js';
 import type { DeliveryHandler } from '../engine/engine.js';
 
@@ -15,4 +18,18 @@ export function dbOutboundHandler(connections: () => SqlConnections): DeliveryHa
     await executeCachedWrite(connections().get(req.connection), req.sql, req.params, ctx.id);
     return {};
   };
+}
+
+/**
+ * Creates the folder of every SQLite file under the data directory, where each
+ * relative one lives (docs/configuration.md). A file elsewhere keeps its folder
+ * as it is: an unmounted volume stays a connection failure instead of filling
+ * the root file system.
+ */
+export function createSqliteFolders(project: ProjectConfig, dataDir: string): void {
+  for (const db of Object.values(project.databases)) {
+    if (db.driver !== 'sqlite' || db.file === undefined) continue;
+    const rel = relative(dataDir, db.file);
+    if (rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)) mkdirSync(dirname(db.file), { recursive: true });
+  }
 }

@@ -12,7 +12,7 @@ import { SiteStore } from '../store/site-store.js';
 import { DEFAULT_TRACKING_RETENTION_MS } from '../store/tracking.js';
 import { apiOutboundHandler } from './api-handler.js';
 import { type AttributeChange, InstanceState } from './attributes.js';
-import { dbOutboundHandler } from './db-handler.js';
+import { createSqliteFolders, dbOutboundHandler } from './db-handler.js';
 import { Notifications, notificationHandler } from './notify-handler.js';
 import { redactingHandler } from './redaction.js';
 import { type HostServices, createRunHost } from './script-host.js';
@@ -80,6 +80,7 @@ export class SiteRuntime {
     this.nodeName = options.nodeName ?? `${this.site}@${hostname()}`;
     this.redactor = createRedactor(projectSecrets(this.project));
     this.logger = options.logger;
+    createSqliteFolders(this.project, options.dataDir);
     this.sql = new SqlConnections(this.project.databases);
     this.unlock = lockDataDir(options.dataDir);
     try {
@@ -214,7 +215,10 @@ export class SiteRuntime {
   async setAttribute(instance: string, name: string, value: JsonValue): Promise<void> {
     const state = this.instance(instance);
     const change = await this.store.committer.run(() => state.set(name, value, new Date().toISOString()));
-    if (change) this.fireTriggers(state.config, change);
+    if (!change) return;
+    for (const alarm of change.raised) this.logger.info({ instance, alarm, attribute: name, value: change.value }, 'alarm raised');
+    for (const alarm of change.cleared) this.logger.info({ instance, alarm, attribute: name, value: change.value }, 'alarm cleared');
+    this.fireTriggers(state.config, change);
   }
 
   private fireTriggers(inst: InstanceConfig, change: AttributeChange): void {

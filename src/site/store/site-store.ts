@@ -281,7 +281,7 @@ export class SiteStore {
         const parked = this.tracking.recordAttempt(op.id, OperationStatus.Parked, retryCount, message, http, now)!;
         this.audit(auditEvent(AuditKind.CachedResolve, OperationStatus.Parked, parked, actor, this.sourceNode, details));
         this.buffer.reschedule(op.id, OperationStatus.Parked, retryCount, nowMs);
-        this.log(this.opEvent(op, 'warn', 'Parked', `parked after ${retryCount} retries: ${message}`, error.code), now);
+        this.log(this.opEvent(op, 'warn', 'Parked', `parked after ${retryCount} ${retryCount === 1 ? 'retry' : 'retries'}: ${message}`, error.code), now);
         return 'Parked';
       }
       this.buffer.reschedule(op.id, status, retryCount, nowMs + op.retryIntervalMs);
