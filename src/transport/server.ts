@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type AuditEvent, describeError } from '../commons/index.js';
 import { type AuthVerdict, SiteAuthenticator, type SiteSecrets, sourceOf } from './auth.js';
+import { ACCEPTED_HEADER, ACCEPTED_VALUE } from './link-status.js';
 import { ingestEventsOf } from './schema.js';
 import { SITE_HEADER, SECRET_HEADER, siteLinkService } from './proto.js';
 import { type CommandBody, SiteSession, unreachable } from './session.js';
@@ -217,6 +218,10 @@ export class SiteLinkServer {
           end(grpc.status.INVALID_ARGUMENT, 'a stream says hello once');
         } else {
           session = new SiteSession({ ...msg.hello, site, secretHash }, call, this.#o.commandTimeoutMs ?? 10_000);
+          // Tells the site it was accepted (before any command can be written): until these headers it does not call its link open.
+          const accepted = new grpc.Metadata();
+          accepted.set(ACCEPTED_HEADER, ACCEPTED_VALUE);
+          call.sendMetadata(accepted);
           this.#register({ session, end });
         }
       } else if (msg.reply && session) {

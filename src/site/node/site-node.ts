@@ -13,6 +13,8 @@ import { SiteRuntime } from '../runtime/site-runtime.js';
 import { SiteLinkClient } from '../../transport/index.js';
 import { type CommandHandler, siteCommandHandler } from '../link/commands.js';
 import { TelemetryForwarder } from '../telemetry/forwarder.js';
+import { attemptMetrics } from './attempt-metrics.js';
+import { siteMetrics } from './metrics.js';
 import { siteServer } from './server.js';
 
 export interface SiteNodeOptions {
@@ -104,6 +106,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       synchronous: options.synchronous,
       pollIntervalMs: options.pollIntervalMs,
       scriptPayloadLimitBytes: options.scriptPayloadLimitBytes,
+      onAttempt: (attempt) => onAttempt(attempt),
     });
     runtime.start();
     const forwarder = link === undefined ? undefined : new TelemetryForwarder({ store: runtime.store, sink: link, logger });
@@ -147,10 +150,21 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
   };
 
   let ready = false;
+  const registry = siteMetrics(() => current?.runtime, siteName, () => link?.status());
+  const onAttempt = attemptMetrics(registry);
   const server = await siteServer(
     () => current?.runtime,
-    { site: siteName, version: packageVersion(), dataDir, adminToken: options.adminToken, scriptPayloadLimitBytes: options.scriptPayloadLimitBytes, source: () => ({ projectDir: revision === null ? projectDir : undefined, configRevision: revision }) },
+    {
+      site: siteName,
+      version: packageVersion(),
+      dataDir,
+      adminToken: options.adminToken,
+      scriptPayloadLimitBytes: options.scriptPayloadLimitBytes,
+      source: () => ({ projectDir: revision === null ? projectDir : undefined, configRevision: revision }),
+      link: () => link?.status(),
+    },
     () => ready && current !== undefined,
+    registry,
   );
   try {
     await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8081 });
@@ -192,6 +206,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       logger,
       onCommand: handler,
     });
+    // Only once central accepted the site; refusals are logged by the link itself (warn, with their reason).
     link.events.on('connected', () => logger.info({ central: options.central?.address }, 'central link open'));
   }
   try {
