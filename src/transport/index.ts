@@ -1,4 +1,4 @@
-export { SiteLinkServer, MAX_SITE_MESSAGE_BYTES, type SiteLinkServerOptions, type IngestAnswer } from './server.js';
+export { SiteLinkServer, MAX_SITE_MESSAGE_BYTES, type SiteLinkServerOptions, type IngestAnswer, type IngestOutcome } from './server.js';
 export { SiteSession, type CommandBody } from './session.js';
 export { type SiteSecrets } from './auth.js';
 export { SiteLinkClient, type SiteLinkClientOptions, type TelemetryAnswer } from './client.js';

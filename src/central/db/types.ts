@@ -152,6 +152,10 @@ export interface TokenRecord {
 
 export interface CentralRepository {
   readonly engine: CentralEngine;
+  /** This replica's id, made at open (SQLite: the holder of its Leases rows). Shown in /info. */
+  readonly replicaId: string;
+  /** The newest migration applied to the database. */
+  schemaVersion(): Promise<number>;
 
   /**
    * Dual write of one telemetry batch from `site` in ONE transaction (DESIGN

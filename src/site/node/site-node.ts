@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { ConfigError, ScadaLinkError, describeError, packageRoot } from '../../commons/index.js';
+import { ConfigError, ScadaLinkError, describeError, packageVersion } from '../../commons/index.js';
 import { type ProjectBundle, type ProjectConfig, bundleOf, loadProject, parseProjectBundle } from '../../config/index.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
 import { readDeployedConfig, saveDeployedConfig } from '../store/deployed.js';
@@ -57,9 +56,7 @@ export interface SiteNode {
   stop(): Promise<void>;
 }
 
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
+export { packageVersion };
 
 interface Running {
   readonly project: ProjectConfig;
