@@ -8,11 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/commons/index.js';
 import { SqliteCentralRepository, siteSecrets } from '../../src/central/index.js';
 import { SiteLinkClient, SiteLinkServer } from '../../src/transport/index.js';
+import { linkErrorCode } from '../../src/transport/link-status.js';
 import { tempDir } from '../support/index.js';
 
 const SITE = 'plant-a';
@@ -154,5 +156,18 @@ describe('issue 9 point 3: truthful link status', () => {
     await server.close();
     await until(() => c.status().state === 'disconnected', 'the disconnected state');
     expect(c.status().lastError?.code).toMatch(/^(CENTRAL_UNREACHABLE|LINK_CLOSED|LINK_FAILED)$/);
+  });
+});
+
+describe('issue 9 point 3: link failure codes', () => {
+  it('a disabled site, a throttled one, an unreachable central and TLS failures each get their own code', () => {
+    expect(linkErrorCode(grpc.status.PERMISSION_DENIED, 'SITE_DISABLED: site plant1 is disabled at central')).toBe('SITE_DISABLED');
+    expect(linkErrorCode(grpc.status.PERMISSION_DENIED, 'the batch claims site "x"')).toBe('PERMISSION_DENIED');
+    expect(linkErrorCode(grpc.status.UNAUTHENTICATED, 'unknown site or wrong secret')).toBe('CREDENTIALS_REFUSED');
+    expect(linkErrorCode(grpc.status.RESOURCE_EXHAUSTED, 'too many failed authentications')).toBe('AUTH_THROTTLED');
+    expect(linkErrorCode(grpc.status.UNAVAILABLE, 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:7443')).toBe('CENTRAL_UNREACHABLE');
+    expect(linkErrorCode(grpc.status.UNAVAILABLE, "Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list: ")).toBe('TLS_NAME_MISMATCH');
+    expect(linkErrorCode(grpc.status.UNAVAILABLE, 'No connection established. Last error: self-signed certificate')).toBe('TLS_UNTRUSTED');
+    expect(linkErrorCode(grpc.status.ABORTED, 'replaced by a newer connection')).toBe('REPLACED');
   });
 });
