@@ -15,6 +15,7 @@ import { centralNodeMetrics, reconcileFailure } from './node-metrics.js';
 import { centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteSecrets } from './site-auth.js';
+import { watchSites } from './watch.js';
 
 export interface CentralNodeOptions {
   readonly dataDir: string;
@@ -44,6 +45,8 @@ export interface CentralNodeOptions {
   readonly maintenanceOnStart?: boolean;
   /** The project central deploys to its sites (recorded as a revision at start when it changed). */
   readonly projectDir?: string;
+  /** How often the newest revision is read, to send one recorded elsewhere (a rollback, another node). Default 2 s. */
+  readonly revisionPollMs?: number;
   /** Environment for validating the project (unset `${ENV}` references are the sites' to resolve). */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -92,7 +95,10 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     logger,
     tls: options.tls,
     secrets: siteSecrets(repo),
-    ingest: (site, events) => repo.ingest(site, events),
+    ingest: (site, events) => {
+      watch.seen(site);
+      return repo.ingest(site, events);
+    },
     onIngest: (outcome) => metrics.ingested(outcome),
     onSession: (session) => {
       reconcile(session);
@@ -102,11 +108,13 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     },
   });
   const deployer = new Deployer(repo, link, logger, options.projectDir === undefined ? undefined : resolve(options.projectDir), options.env ?? process.env);
+  const watch = watchSites({ repo, link, deployer, logger, revisionPollMs: options.revisionPollMs });
   if (options.projectDir !== undefined) {
     try {
       const { config, created } = await deployer.record('central start');
       logger.info({ revision: config.revision, sha256: config.sha256, created }, created ? 'project recorded as a new revision' : 'project unchanged');
     } catch (err) {
+      await watch.stop();
       await repo.close();
       throw err;
     }
@@ -123,6 +131,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   } catch (err) {
     await link.close();
     await app.close();
+    await watch.stop();
     await repo.close();
     throw err;
   }
@@ -182,6 +191,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
         await app.close();
         await link.close();
         await maintaining;
+        await watch.stop();
         await repo.close();
         logger.info('central stopped');
       })();
