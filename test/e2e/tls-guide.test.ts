@@ -54,7 +54,7 @@ describe('issue 9 point 3: the TLS guide, with real processes', () => {
 
   beforeEach(() => {
     tmp = tempDir();
-    const added = runCli(['central', 'site', 'add', 'plant1', '--data', join(tmp.dir, 'central-data')]);
+    const added = runCli(['central', 'site', 'add', 'plant1', '--data', join(tmp.dir, 'central-data'), '--create']);
     expect(added.status).toBe(0);
     secret = added.stdout.trim();
     // The guide's `--project ./project`.
