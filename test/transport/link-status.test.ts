@@ -122,6 +122,19 @@ describe('issue 9 point 3: truthful link status', () => {
     expect(JSON.stringify(status)).not.toContain('not-the-secret-at-all');
   });
 
+  it('disabled site: its right secret is refused with SITE_DISABLED, logged at warn, shown as refused, never called open', async () => {
+    await repo.setSiteDisabled(SITE, true);
+    await startServer();
+    const c = client();
+    let opened = 0;
+    c.events.on('connected', () => opened++);
+    c.start();
+    await until(() => c.status().lastError !== null, 'the first failure');
+    expect(c.status()).toMatchObject({ state: 'refused', lastError: { code: 'SITE_DISABLED' }, lastContactUtc: null });
+    expect(lines.find((l) => l.msg === 'central refused the link')).toMatchObject({ level: 40, code: 'SITE_DISABLED' });
+    expect(opened).toBe(0);
+  });
+
   it('TLS name mismatch: a certificate naming only a DNS name, dialled at 127.0.0.1, is refused with TLS_NAME_MISMATCH and never called open', async () => {
     const { cert, key } = certificate('dns-only', 'DNS:central.plant.local');
     await startServer({ cert, key });
