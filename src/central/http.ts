@@ -23,8 +23,10 @@ import {
 } from '../commons/index.js';
 import type { SiteLinkServer } from '../transport/index.js';
 import type { CentralRepository, OperatorRole, SiteCallFilter } from './db/index.js';
+import type { Registry } from 'prom-client';
 import { LIFECYCLE_STATUS, lifecycleRoutes, siteView } from './admin-routes.js';
 import type { Deployer } from './deploy.js';
+import { type CentralInfo, centralInfo } from './info.js';
 import { audited } from './lifecycle.js';
 import { centralMetrics, type KpiSettings } from './metrics.js';
 import type { Readiness } from './readiness.js';
@@ -155,11 +157,14 @@ export async function centralHttp(
   deployer: Deployer,
   ready: () => Promise<Readiness>,
   kpi: KpiSettings,
+  node: { readonly registry: Registry; readonly info: () => Promise<CentralInfo> } = { registry: centralMetrics(repo, kpi), info: centralInfo(repo) },
 ): Promise<FastifyInstance> {
   const app = Fastify(httpServerOptions());
   answerErrorsAsJson(app, STATUS_OF);
-  const registry = centralMetrics(repo, kpi);
+  const { registry } = node;
   app.get('/health', async () => ({ status: 'ok' }));
+  // No token, like /health: version, database kind and schema, replica id, uptime; no secret, no database URL.
+  app.get('/info', async () => node.info());
   app.get('/ready', async (_req, reply) => {
     const r = await ready();
     if (r.ready) return { status: 'ready' };

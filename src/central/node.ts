@@ -9,6 +9,9 @@ import { SiteLinkServer, type SiteSession } from '../transport/index.js';
 import { type CentralRepository, type PurgeResult, openCentralRepository } from './db/index.js';
 import { Deployer } from './deploy.js';
 import { centralHttp } from './http.js';
+import { centralInfo } from './info.js';
+import { centralMetrics } from './metrics.js';
+import { centralNodeMetrics, reconcileFailure } from './node-metrics.js';
 import { centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteSecrets } from './site-auth.js';
@@ -67,6 +70,10 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     waitMs: options.databaseWaitMs ?? 30_000,
     onRetry: (err) => logger.warn({ err: describeError(err) }, 'central database not reachable yet; retrying'),
   });
+  const startedAt = Date.now();
+  const kpi = { intervalMs: options.kpiIntervalMs ?? 3_600_000, stuckAfterMs: options.stuckAfterMs ?? 600_000 };
+  const registry = centralMetrics(repo, kpi);
+  const metrics = centralNodeMetrics(registry, () => link);
   const reconciling = new Set<string>();
   const reconcile = (session: SiteSession): void => {
     if (reconciling.has(session.site)) return;
@@ -77,7 +84,11 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
         const n = await reconcileSite(repo, session, { logger });
         if (n > 0) logger.info({ site: session.site, rows: n }, 'site reconciled');
       })
-      .catch((err: unknown) => logger.warn({ site: session.site, err: describeError(err) }, 'reconciliation failed'))
+      .then((ran) => metrics.reconciled(ran ? 'ok' : 'skipped'))
+      .catch((err: unknown) => {
+        metrics.reconciled(reconcileFailure(err));
+        logger.warn({ site: session.site, err: describeError(err) }, 'reconciliation failed');
+      })
       .finally(() => reconciling.delete(session.site));
   };
   const link = new SiteLinkServer({
@@ -88,6 +99,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
       watch.seen(site);
       return repo.ingest(site, events);
     },
+    onIngest: (outcome) => metrics.ingested(outcome),
     onSession: (session) => {
       reconcile(session);
       deployer
@@ -110,10 +122,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   // Set once the site link listens, cleared when stopping: /ready probes it.
   let linkAddress: { host: string; port: number } | undefined;
   const ready = centralReadiness({ database: (ms) => repo.ping(ms), link: () => linkAddress });
-  const app = await centralHttp(repo, link, deployer, ready, {
-    intervalMs: options.kpiIntervalMs ?? 3_600_000,
-    stuckAfterMs: options.stuckAfterMs ?? 600_000,
-  });
+  const app = await centralHttp(repo, link, deployer, ready, kpi, { registry, info: centralInfo(repo, startedAt) });
   let grpcPort: number;
   try {
     grpcPort = await link.listen(options.grpcHost ?? '127.0.0.1', options.grpcPort ?? 7443);

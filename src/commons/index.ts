@@ -38,7 +38,7 @@ export {
 } from './errors.js';
 export { type Clock, systemClock, isoNow } from './clock.js';
 export { type Actor, type OperationSnapshot, type AuditEvent } from './telemetry.js';
-export { packageRoot } from './paths.js';
+export { packageRoot, packageVersion } from './paths.js';
 export { type Migration, readMigrations, migrate as migrateSqlite, schemaTooNew } from './migrations.js';
 export { hashSecret, verifySecret } from './secrets.js';
 export { httpServerOptions, answerErrorsAsJson, jsonDepth, MAX_JSON_DEPTH } from './http-errors.js';

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { type AuditEvent, ScadaLinkError, describeError } from '../commons/index.js';
 import { MAX_BUNDLE_BYTES } from '../config/index.js';
 import { auditEventMsg } from './convert.js';
+import { ACCEPTED_HEADER, ACCEPTED_VALUE, LinkTracker, type LinkStatus } from './link-status.js';
 import { SECRET_HEADER, SITE_HEADER, siteLinkPackage } from './proto.js';
 import type { CentralMessage__Output } from './generated/scadalink/v1/CentralMessage.js';
 import type { Command__Output } from './generated/scadalink/v1/Command.js';
@@ -49,6 +50,8 @@ export interface SiteLinkClientOptions {
   readonly replacedBackoffMs?: number;
   /** Deadline of a telemetry batch (default 15 s). */
   readonly callTimeoutMs?: number;
+  /** Failures of one code are logged at most once per this many ms (default 60 s; the next line counts those left out). */
+  readonly logEveryMs?: number;
 }
 
 /** A stream that stayed up this long was a real connection: the backoff starts again from the minimum. */
@@ -61,9 +64,14 @@ const STABLE_MS = 5_000;
 const REPLACED_STABLE_MS = 5 * 60_000;
 
 export class SiteLinkClient {
-  /** `connected` when a stream opens (hello sent), `disconnected` (reason) when it ends, `replaced` (reason) when a newer connection of this site took its place. */
+  /**
+   * `connected` when central accepted a stream (its credentials and Hello),
+   * `disconnected` (reason) when a stream ends or is refused, `replaced`
+   * (reason) when a newer connection of this site took its place.
+   */
   readonly events = new EventEmitter();
   readonly #o: SiteLinkClientOptions;
+  readonly #tracker: LinkTracker;
   readonly #client: GeneratedClient;
   #stream: grpc.ClientDuplexStream<SiteMessage, CentralMessage__Output> | undefined;
   #running = false;
@@ -76,6 +84,7 @@ export class SiteLinkClient {
 
   constructor(options: SiteLinkClientOptions) {
     this.#o = options;
+    this.#tracker = new LinkTracker({ central: options.address, logger: options.logger, logEveryMs: options.logEveryMs });
     const creds = options.tls ? grpc.credentials.createSsl(options.tls.ca ?? null) : grpc.credentials.createInsecure();
     const Ctor = siteLinkPackage().scadalink.v1.SiteLink;
     this.#client = new Ctor(options.address, creds, {
@@ -90,8 +99,14 @@ export class SiteLinkClient {
     }) as unknown as GeneratedClient;
   }
 
+  /** Whether central accepted the stream open now. */
   get connected(): boolean {
-    return this.#stream !== undefined;
+    return this.#stream !== undefined && this.#tracker.state === 'connected';
+  }
+
+  /** State, last failure and last contact (for the site's /info and /metrics). */
+  status(): LinkStatus {
+    return this.#tracker.status();
   }
 
   /** Reconnect attempts since the last stable connection. */
@@ -107,6 +122,7 @@ export class SiteLinkClient {
 
   async stop(): Promise<void> {
     this.#running = false;
+    this.#tracker.stopped();
     clearTimeout(this.#retry);
     clearTimeout(this.#stable);
     clearTimeout(this.#replacedStable);
@@ -148,6 +164,7 @@ export class SiteLinkClient {
           );
           return;
         }
+        this.#tracker.contact();
         resolve({ accepted: reply.accepted, rejected: reply.rejected.map((r) => ({ eventId: r.eventId, reason: r.reason })) });
       });
     });
@@ -159,25 +176,34 @@ export class SiteLinkClient {
     const stream = this.#client.Connect(this.#metadata());
     this.#stream = stream;
     let ended = false;
-    const end = (why: string, replaced = false): void => {
+    const end = (why: string, code?: grpc.status): void => {
       if (ended) return;
       ended = true;
       clearTimeout(this.#stable);
       clearTimeout(this.#replacedStable);
       if (this.#stream === stream) this.#stream = undefined;
+      if (!this.#running) return;
       this.events.emit('disconnected', why);
-      if (replaced) this.#scheduleAfterReplaced(why);
-      else this.#scheduleReconnect(why);
+      // Central ends a stream with ABORTED only when a newer connection of this site took its place.
+      if (code === grpc.status.ABORTED) this.#scheduleAfterReplaced(why);
+      else this.#scheduleReconnect(why, code);
     };
+    // Central sends its response headers, marked, only once it accepted the credentials and the Hello.
+    stream.on('metadata', (md: grpc.Metadata) => {
+      if (ended || md.get(ACCEPTED_HEADER)[0] !== ACCEPTED_VALUE) return;
+      this.#tracker.accepted();
+      this.#armStable();
+      this.events.emit('connected');
+    });
     stream.on('data', (msg: CentralMessage__Output) => {
+      this.#tracker.contact();
       if (msg.command) {
         this.#run(stream, msg.command).catch((err: unknown) =>
           this.#o.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'central command not answered'),
         );
       }
     });
-    // Central ends a stream with ABORTED only when a newer connection of this site took its place.
-    stream.on('error', (err: grpc.ServiceError) => end(err.details || err.message, err.code === grpc.status.ABORTED));
+    stream.on('error', (err: grpc.ServiceError) => end(err.details || err.message, err.code));
     stream.on('end', () => end('central closed the link'));
     stream.write({
       hello: {
@@ -188,6 +214,10 @@ export class SiteLinkClient {
         configSha256: this.#o.configSha256?.() ?? '',
       },
     });
+  }
+
+  /** Backoffs start again from their minimum once an accepted stream has stayed up long enough. */
+  #armStable(): void {
     this.#stable = setTimeout(() => {
       this.#backoffMs = 0;
       this.#attempts = 0;
@@ -195,24 +225,23 @@ export class SiteLinkClient {
     this.#stable.unref();
     this.#replacedStable = setTimeout(() => (this.#replacedBackoffMs = 0), REPLACED_STABLE_MS);
     this.#replacedStable.unref();
-    this.events.emit('connected');
   }
 
-  #scheduleReconnect(why: string): void {
-    if (!this.#running) return;
+  #scheduleReconnect(why: string, code: grpc.status | undefined): void {
     const min = this.#o.minBackoffMs ?? 200;
     const max = this.#o.maxBackoffMs ?? 30_000;
     this.#backoffMs = Math.min(max, Math.max(min, this.#backoffMs * 2));
     // Jitter over the upper half: sites cut off together do not all return at once.
     const wait = this.#backoffMs / 2 + Math.random() * (this.#backoffMs / 2);
-    if (this.#attempts === 1 || this.#backoffMs === max) {
-      this.#o.logger.warn({ reason: why, retryInMs: Math.round(wait) }, 'central link down; reconnecting');
-    }
+    // Every failure reaches the tracker: it logs each code at most once per window, counting the rest.
+    if (code === undefined) this.#tracker.record('LINK_CLOSED', why, { retryInMs: Math.round(wait) });
+    else this.#tracker.failed(code, why, Math.round(wait));
     this.#retry = setTimeout(() => this.#connect(), wait);
   }
 
   #scheduleAfterReplaced(why: string): void {
-    if (!this.#running) return;
+    // Logged below on every replacement, as before.
+    this.#tracker.record('REPLACED', why, { log: false });
     const max = this.#o.maxBackoffMs ?? 30_000;
     this.#replacedBackoffMs = Math.min(max, Math.max(this.#o.replacedBackoffMs ?? 1_000, this.#replacedBackoffMs * 2));
     const wait = this.#replacedBackoffMs / 2 + Math.random() * (this.#replacedBackoffMs / 2);

@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type AuditEvent, describeError } from '../commons/index.js';
 import { type AuthVerdict, SiteAuthenticator, type SiteSecrets, siteDisabled, sourceOf } from './auth.js';
+import { ACCEPTED_HEADER, ACCEPTED_VALUE } from './link-status.js';
 import { ingestEventsOf } from './schema.js';
 import { SITE_HEADER, SECRET_HEADER, siteLinkService } from './proto.js';
 import { type CommandBody, SiteSession, unreachable } from './session.js';
@@ -26,10 +27,26 @@ export interface IngestAnswer {
   readonly rejected: readonly { readonly eventId: string; readonly reason: string }[];
 }
 
+/** One telemetry batch's fate, for central's metrics. */
+export interface IngestOutcome {
+  readonly site: string;
+  /** `stored`: written (each event accepted or rejected); `failed`: the database did not take it; `refused`: it claimed another site. */
+  readonly outcome: 'stored' | 'failed' | 'refused';
+  /** The events that passed the boundary's checks (all of them are accepted or rejected by the repository when stored). */
+  readonly events: readonly AuditEvent[];
+  readonly accepted: readonly string[];
+  /** Rejected at the boundary (invalid) and by the repository. */
+  readonly rejected: number;
+  /** Every event the batch carried. */
+  readonly received: number;
+}
+
 export interface SiteLinkServerOptions {
   /** The sites' stored secret hashes (read on every call, and polled to end streams whose secret was rotated). */
   readonly secrets: SiteSecrets;
   readonly ingest: (site: string, events: AuditEvent[]) => Promise<IngestAnswer>;
+  /** Told every authenticated telemetry batch's outcome (central's /metrics). */
+  readonly onIngest?: (outcome: IngestOutcome) => void;
   /** A site said Hello on a new stream (after a reconnect too). */
   readonly onSession?: (session: SiteSession) => void;
   readonly logger: Logger;
@@ -68,6 +85,8 @@ export class SiteLinkServer {
   readonly #sessions = new Map<string, Entry>();
   // Verdicts travel from the interceptor to the handler with the call's own Metadata object, which a client cannot forge.
   readonly #verdicts = new WeakMap<grpc.Metadata, Extract<AuthVerdict, { ok: true }>>();
+  /** When each site was last heard from on this node (ms since epoch): a call, a Hello, a reply. */
+  readonly #lastSeen = new Map<string, number>();
   #poll: NodeJS.Timeout | undefined;
   #polling = false;
 
@@ -104,6 +123,11 @@ export class SiteLinkServer {
   session(site: string): SiteSession | undefined {
     const s = this.#sessions.get(site)?.session;
     return s?.open === true ? s : undefined;
+  }
+
+  /** When each site was last heard from on this node (ms since epoch), since it started. */
+  lastSeen(): ReadonlyMap<string, number> {
+    return this.#lastSeen;
   }
 
   /** Sites with a live stream. */
@@ -164,7 +188,10 @@ export class SiteLinkServer {
       cb({ code: grpc.status.UNAUTHENTICATED, details: 'the call was not authenticated' });
       return;
     }
+    this.#lastSeen.set(site, Date.now());
+    const received = call.request.events.length;
     if (call.request.site !== site) {
+      this.#o.onIngest?.({ site, outcome: 'refused', events: [], accepted: [], rejected: 0, received });
       cb({
         code: grpc.status.PERMISSION_DENIED,
         details: `the batch claims site "${call.request.site}" but the credentials are those of "${site}"`,
@@ -176,9 +203,11 @@ export class SiteLinkServer {
       const batch = ingestEventsOf(call.request.events);
       const result = await this.#o.ingest(site, batch.valid);
       const invalid = batch.rejected.map((r) => ({ eventId: r.id, reason: r.reason }));
+      this.#o.onIngest?.({ site, outcome: 'stored', events: batch.valid, accepted: result.accepted, rejected: invalid.length + result.rejected.length, received });
       cb(null, { accepted: [...result.accepted], rejected: [...invalid, ...result.rejected.map((r) => ({ ...r }))] });
     } catch (err) {
       this.#o.logger.error({ site, err: describeError(err) }, 'telemetry batch not stored');
+      this.#o.onIngest?.({ site, outcome: 'failed', events: [], accepted: [], rejected: 0, received });
       cb({ code: grpc.status.UNAVAILABLE, details: `telemetry not stored: ${describeError(err)}` });
     }
   }
@@ -209,6 +238,7 @@ export class SiteLinkServer {
     };
     call.on('data', (msg: SiteMessage__Output) => {
       if (ended) return;
+      this.#lastSeen.set(site, Date.now());
       if (msg.hello) {
         if (msg.hello.site !== site) {
           end(grpc.status.PERMISSION_DENIED, `hello names site "${msg.hello.site}" but the credentials are those of "${site}"`);
@@ -217,6 +247,10 @@ export class SiteLinkServer {
           end(grpc.status.INVALID_ARGUMENT, 'a stream says hello once');
         } else {
           session = new SiteSession({ ...msg.hello, site, secretHash }, call, this.#o.commandTimeoutMs ?? 10_000);
+          // Tells the site it was accepted (before any command can be written): until these headers it does not call its link open.
+          const accepted = new grpc.Metadata();
+          accepted.set(ACCEPTED_HEADER, ACCEPTED_VALUE);
+          call.sendMetadata(accepted);
           this.#register({ session, end });
         }
       } else if (msg.reply && session) {

@@ -1,7 +1,7 @@
 // The central database on PostgreSQL. Each telemetry batch is one transaction
 // of two statements (DESIGN §12: a batch goes in one `INSERT … SELECT FROM
 // unnest(…)` per table, not row by row). AuditLog is partitioned by month.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type pg from 'pg';
 import {
@@ -92,6 +92,8 @@ const iso = (v: Date | null): string | null => (v === null ? null : v.toISOStrin
 
 export class PostgresCentralRepository extends PostgresAdminStore implements CentralRepository {
   readonly engine = 'postgres' as const;
+  /** This replica's id, in /info (its cluster-wide jobs are held by advisory locks, which need none). */
+  readonly replicaId = randomUUID();
   /** Months known to have an AuditLog partition. */
   readonly #months = new Set<string>();
 
@@ -135,6 +137,11 @@ export class PostgresCentralRepository extends PostgresAdminStore implements Cen
   }
 
   /** Resolves when the server answers `SELECT 1` within `timeoutMs`. */
+  async schemaVersion(): Promise<number> {
+    const { rows } = await this.pool.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+    return rows[0]?.v ?? 0;
+  }
+
   async ping(timeoutMs: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {

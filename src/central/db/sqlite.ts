@@ -242,8 +242,12 @@ export class SqliteCentralRepository extends SqliteAdminStore implements Central
     return Promise.resolve(changes === 1);
   }
 
-  /** This instance's name in the Leases table. */
-  readonly #holder = randomUUID();
+  /** This replica's id: its name as the holder of a Leases row (a cluster-wide job), and in /info. */
+  readonly replicaId = randomUUID();
+
+  schemaVersion(): Promise<number> {
+    return Promise.resolve((this.db.prepare('SELECT MAX(Version) FROM schema_migrations').pluck().get() as number | null) ?? 0);
+  }
 
   async exclusive(name: string, job: (lost: AbortSignal) => Promise<void>): Promise<boolean> {
     const now = Date.now();
@@ -251,14 +255,14 @@ export class SqliteCentralRepository extends SqliteAdminStore implements Central
       .prepare(`INSERT INTO Leases (Name, Holder, ExpiresAtMs) VALUES (?, ?, ?)
         ON CONFLICT (Name) DO UPDATE SET Holder = excluded.Holder, ExpiresAtMs = excluded.ExpiresAtMs
         WHERE Leases.ExpiresAtMs < ?`)
-      .run(name, this.#holder, now + LEASE_MS, now).changes;
+      .run(name, this.replicaId, now + LEASE_MS, now).changes;
     if (taken === 0) return false;
     try {
       // A lease row is not tied to a connection, so nothing takes it away mid-job.
       await job(new AbortController().signal);
       return true;
     } finally {
-      if (this.db.open) this.db.prepare('DELETE FROM Leases WHERE Name = ? AND Holder = ?').run(name, this.#holder);
+      if (this.db.open) this.db.prepare('DELETE FROM Leases WHERE Name = ? AND Holder = ?').run(name, this.replicaId);
     }
   }
 

@@ -240,6 +240,10 @@ export interface CentralAdminStore {
 
 export interface CentralRepository extends CentralAdminStore {
   readonly engine: CentralEngine;
+  /** This replica's id, made at open (SQLite: the holder of its Leases rows). Shown in /info. */
+  readonly replicaId: string;
+  /** The newest migration applied to the database. */
+  schemaVersion(): Promise<number>;
 
   /**
    * Dual write of one telemetry batch from `site` in ONE transaction (DESIGN

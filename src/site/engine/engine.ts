@@ -47,6 +47,17 @@ export interface PartialDelivery {
 /** Delivers one attempt; throws a classified DeliveryError on failure. */
 export type DeliveryHandler = (ctx: DeliveryContext) => Promise<DeliveryResult>;
 
+/** One attempt against an external system, a database or the SMTP server, once its outcome is known (for metrics). */
+export interface AttemptRecord {
+  readonly channel: Channel;
+  /** The configured name (external system, database; `smtp` for notifications). */
+  readonly target: string;
+  readonly outcome: 'delivered' | 'transient' | 'permanent';
+  readonly durationMs: number;
+}
+
+export type AttemptObserver = (attempt: AttemptRecord) => void;
+
 export interface EngineOptions {
   readonly store: SiteStore;
   readonly handlers: Partial<Record<Channel, DeliveryHandler>>;
@@ -59,6 +70,8 @@ export interface EngineOptions {
   readonly pollIntervalMs?: number;
   readonly pageSize?: number;
   readonly clock?: Clock;
+  /** Told every attempt whose outcome is known (not one abandoned by shutdown). */
+  readonly onAttempt?: AttemptObserver;
 }
 
 export type SubmitRequest = Omit<SubmitInput, 'id'> & { readonly id?: TrackedOperationId };
@@ -94,6 +107,7 @@ export class StoreAndForwardEngine {
   private readonly maxInFlight: number;
   private readonly pollIntervalMs: number;
   private readonly pageSize: number;
+  private readonly onAttempt: AttemptObserver | undefined;
   private readonly slots: TargetSlots;
   private readonly claims = new Set<string>();
   private readonly ready: ReadyQueues;
@@ -116,6 +130,7 @@ export class StoreAndForwardEngine {
     this.maxInFlight = options.maxInFlight ?? 512;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.pageSize = options.pageSize ?? 256;
+    this.onAttempt = options.onAttempt;
     const concurrencyOf = options.concurrencyOf ?? (() => 8);
     const limitOf = (key: string): number => {
       const [channel, target] = key.split('\u0000') as [Channel, string];
@@ -228,6 +243,7 @@ export class StoreAndForwardEngine {
       }
       const error = err instanceof DeliveryError ? err : new DeliveryError('UNEXPECTED', describeError(err), 'transient', { cause: err });
       const durationMs = performance.now() - started;
+      this.onAttempt?.({ channel: op.channel, target: op.target, outcome: error.transient ? 'transient' : 'permanent', durationMs });
       const outcome = await this.store.attemptFailed(op, error, immediate, { durationMs });
       if (error.transient) this.stats.attempts.transient++;
       else this.stats.attempts.permanent++;
@@ -237,7 +253,9 @@ export class StoreAndForwardEngine {
       return { trackedOperationId: op.id, status: outcome === 'Parked' ? 'Parked' : 'Forwarded' };
     }
     releaseSlot();
-    await this.store.attemptSucceeded(op, { durationMs: performance.now() - started, httpStatus: result.httpStatus ?? null, partial: result.partial });
+    const durationMs = performance.now() - started;
+    this.onAttempt?.({ channel: op.channel, target: op.target, outcome: 'delivered', durationMs });
+    await this.store.attemptSucceeded(op, { durationMs, httpStatus: result.httpStatus ?? null, partial: result.partial });
     this.stats.attempts.delivered++;
     return { trackedOperationId: op.id, status: 'Delivered', result };
   }

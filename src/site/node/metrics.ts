@@ -1,5 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerProcessMetrics } from '../../commons/index.js';
+import { LINK_ERROR_CODES, type LinkState, type LinkStatus } from '../../transport/index.js';
 import type { SiteRuntime } from '../runtime/site-runtime.js';
 
 /** Milliseconds since epoch encoded in a UUIDv7's first 48 bits. */
@@ -11,11 +12,12 @@ export function uuidv7Time(id: string): number {
  * The site's Prometheus metrics, read at scrape time from the runtime running
  * now (a deployment replaces it; a site waiting for its first one has none).
  */
-export function siteMetrics(current: () => SiteRuntime | undefined, site: string): Registry {
+export function siteMetrics(current: () => SiteRuntime | undefined, site: string, link?: () => LinkStatus | undefined): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ site });
   collectDefaultMetrics({ register: registry, prefix: 'scadalink_' });
   registerProcessMetrics(registry);
+  if (link !== undefined) linkMetrics(registry, link);
 
   new Gauge({
     name: 'scadalink_sf_buffer_depth',
@@ -158,4 +160,43 @@ export function siteMetrics(current: () => SiteRuntime | undefined, site: string
     },
   });
   return registry;
+}
+
+const LINK_STATES: readonly LinkState[] = ['connecting', 'connected', 'refused', 'disconnected'];
+
+/** The link to central (issue 9, point 3): its state, last contact and failures by code. */
+function linkMetrics(registry: Registry, link: () => LinkStatus | undefined): void {
+  new Gauge({
+    name: 'scadalink_central_link_state',
+    help: 'The link to central: 1 for the state it is in (connecting, connected, refused, disconnected), 0 for the others.',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const s = link();
+      if (s === undefined) return;
+      for (const state of LINK_STATES) this.set({ state }, s.state === state ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'scadalink_central_link_last_contact_timestamp_seconds',
+    help: 'When central last accepted the link or answered a call (seconds since epoch; 0: never).',
+    registers: [registry],
+    collect() {
+      const s = link();
+      if (s === undefined) return;
+      this.set(s.lastContactUtc === null ? 0 : Date.parse(s.lastContactUtc) / 1000);
+    },
+  });
+  new Counter({
+    name: 'scadalink_central_link_failures_total',
+    help: 'Failed or refused link attempts and ended streams, by code.',
+    labelNames: ['code'],
+    registers: [registry],
+    collect() {
+      const s = link();
+      if (s === undefined) return;
+      this.reset();
+      for (const code of LINK_ERROR_CODES) this.inc({ code }, s.failures[code] ?? 0);
+    },
+  });
 }

@@ -1,7 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { type Query, ScadaLinkError, answerErrorsAsJson, httpServerOptions } from '../../commons/index.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue } from '../../scripts/index.js';
+import type { LinkStatus } from '../../transport/index.js';
 import type { SiteRuntime } from '../runtime/site-runtime.js';
 import { attributeBody, eventsQuery, isObject, noQuery, operatorBody, parkedQuery } from './admin-query.js';
 import { siteMetrics } from './metrics.js';
@@ -29,6 +31,8 @@ export interface InfoExtra {
   readonly source: () => { readonly projectDir?: string; readonly configRevision: number | null };
   /** Largest body a script call takes (its parameters as JSON); bigger ones are refused before they are read. */
   readonly scriptPayloadLimitBytes?: number;
+  /** The link to central: state, last failure, last contact (undefined for a site without --central). */
+  readonly link?: () => LinkStatus | undefined;
   /** When set, /admin/api requires `Authorization: Bearer <token>`; when not, only loopback clients may use it. */
   readonly adminToken?: string;
 }
@@ -43,10 +47,14 @@ function isLoopback(address: string): boolean {
  * /health, /ready, /metrics and /info (DESIGN §2), and a small admin API for
  * operators and tools on the site itself. It listens on loopback by default.
  */
-export async function siteServer(current: () => SiteRuntime | undefined, info: InfoExtra, isReady: () => boolean): Promise<FastifyInstance> {
+export async function siteServer(
+  current: () => SiteRuntime | undefined,
+  info: InfoExtra,
+  isReady: () => boolean,
+  registry: Registry = siteMetrics(current, info.site, info.link),
+): Promise<FastifyInstance> {
   const app = Fastify(httpServerOptions());
   answerErrorsAsJson(app, STATUS_OF);
-  const registry = siteMetrics(current, info.site);
   // The runtime a request sees: a site waiting for its first deployment has none.
   const notDeployed = (): ScadaLinkError =>
     new ScadaLinkError('NOT_DEPLOYED', 'this site has no configuration yet; it waits for central to deploy one');
@@ -74,6 +82,8 @@ export async function siteServer(current: () => SiteRuntime | undefined, info: I
       startedAtUtc: site && new Date(site.startedAt).toISOString(),
       uptimeSeconds: site && Math.round((Date.now() - site.startedAt) / 1000),
       instances: site?.instanceCodes() ?? [],
+      // No secret here: the address, the state, central's or TLS's words for the last failure.
+      link: info.link?.() ?? null,
     };
   });
   // Security by default: the admin API moves operations and runs scripts. Its

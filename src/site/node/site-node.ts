@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { ConfigError, ScadaLinkError, describeError, packageRoot } from '../../commons/index.js';
+import { ConfigError, ScadaLinkError, describeError, packageVersion } from '../../commons/index.js';
 import { type ProjectBundle, type ProjectConfig, bundleOf, loadProject, parseProjectBundle } from '../../config/index.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
 import { readDeployedConfig, saveDeployedConfig } from '../store/deployed.js';
@@ -13,6 +12,8 @@ import { SiteRuntime } from '../runtime/site-runtime.js';
 import { SiteLinkClient } from '../../transport/index.js';
 import { type CommandHandler, siteCommandHandler } from '../link/commands.js';
 import { TelemetryForwarder } from '../telemetry/forwarder.js';
+import { attemptMetrics } from './attempt-metrics.js';
+import { siteMetrics } from './metrics.js';
 import { siteServer } from './server.js';
 
 export interface SiteNodeOptions {
@@ -55,9 +56,7 @@ export interface SiteNode {
   stop(): Promise<void>;
 }
 
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-}
+export { packageVersion };
 
 interface Running {
   readonly project: ProjectConfig;
@@ -104,6 +103,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       synchronous: options.synchronous,
       pollIntervalMs: options.pollIntervalMs,
       scriptPayloadLimitBytes: options.scriptPayloadLimitBytes,
+      onAttempt: (attempt) => onAttempt(attempt),
     });
     runtime.start();
     const forwarder = link === undefined ? undefined : new TelemetryForwarder({ store: runtime.store, sink: link, logger });
@@ -147,10 +147,21 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
   };
 
   let ready = false;
+  const registry = siteMetrics(() => current?.runtime, siteName, () => link?.status());
+  const onAttempt = attemptMetrics(registry);
   const server = await siteServer(
     () => current?.runtime,
-    { site: siteName, version: packageVersion(), dataDir, adminToken: options.adminToken, scriptPayloadLimitBytes: options.scriptPayloadLimitBytes, source: () => ({ projectDir: revision === null ? projectDir : undefined, configRevision: revision }) },
+    {
+      site: siteName,
+      version: packageVersion(),
+      dataDir,
+      adminToken: options.adminToken,
+      scriptPayloadLimitBytes: options.scriptPayloadLimitBytes,
+      source: () => ({ projectDir: revision === null ? projectDir : undefined, configRevision: revision }),
+      link: () => link?.status(),
+    },
     () => ready && current !== undefined,
+    registry,
   );
   try {
     await server.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8081 });
@@ -192,6 +203,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       logger,
       onCommand: handler,
     });
+    // Only once central accepted the site; refusals are logged by the link itself (warn, with their reason).
     link.events.on('connected', () => logger.info({ central: options.central?.address }, 'central link open'));
   }
   try {

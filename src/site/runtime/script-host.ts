@@ -13,7 +13,7 @@ import {
 import type { ProjectConfig } from '../../config/index.js';
 import type { HttpCaller, SqlConnection, SqlConnections, SqlTransaction } from '../../integrations/index.js';
 import { type JsonObject, type JsonValue, type ScriptHost, type TrackingStatus, defineScriptHost } from '../../scripts/index.js';
-import type { StoreAndForwardEngine } from '../engine/engine.js';
+import type { AttemptObserver, AttemptRecord, StoreAndForwardEngine } from '../engine/engine.js';
 import { NOTIFICATION_TARGET, type NotificationRequest, type Notifications } from './notify-handler.js';
 import { redactingHost } from './redaction.js';
 import type { SiteStore } from '../store/site-store.js';
@@ -28,6 +28,8 @@ export interface HostServices {
   readonly notifications: Notifications;
   readonly nodeName: string;
   readonly redactor: Redactor;
+  /** Told each synchronous call's outcome and duration (the engine tells the cached ones). */
+  readonly onAttempt?: AttemptObserver;
   getAttribute(instance: string, name: string): JsonValue;
   setAttribute(instance: string, name: string, value: JsonValue): Promise<void>;
   callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue>;
@@ -93,6 +95,22 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
     if (!q) throw new ScadaLinkError('INVALID_HANDLE', `no open connection or transaction ${handle}`);
     return q;
   };
+  /** The database connection (configured name) behind each open handle and transaction, for metrics. */
+  const databaseOf = new Map<string, string>();
+  /** Runs one statement against the database of a handle, telling its outcome and duration. */
+  const timed = async <T>(handle: string, statement: () => Promise<T>): Promise<T> => {
+    const target = databaseOf.get(handle);
+    const started = performance.now();
+    let outcome: AttemptRecord['outcome'] = 'delivered';
+    try {
+      return await statement();
+    } catch (err) {
+      outcome = attemptOutcome(err);
+      throw err;
+    } finally {
+      if (target !== undefined) services.onAttempt?.({ channel: Channel.DbOutbound, target, outcome, durationMs: performance.now() - started });
+    }
+  };
 
   const host = defineScriptHost({
     'ExternalSystem.Call': async (name, method, params) => {
@@ -100,6 +118,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       const started = performance.now();
       let error: DeliveryError | undefined;
       let status: number | null = null;
+      let outcome: AttemptRecord['outcome'] = 'delivered';
       try {
         const res = await services.gateway.call(sys, method, params);
         status = res.status;
@@ -107,13 +126,16 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       } catch (thrown) {
         // Redacted before the audit row is written: it goes to central as it is.
         const err = services.redactor.error(thrown);
+        outcome = attemptOutcome(err);
         if (err instanceof DeliveryError) {
           error = err;
           status = err.httpStatus ?? null;
         }
         throw err;
       } finally {
-        await recordApiCall(services, run, `${name}.${method}`, error, status, performance.now() - started);
+        const durationMs = performance.now() - started;
+        services.onAttempt?.({ channel: Channel.ApiOutbound, target: name, outcome, durationMs });
+        await recordApiCall(services, run, `${name}.${method}`, error, status, durationMs);
       }
     },
     'ExternalSystem.CachedCall': async (name, method, params) => {
@@ -133,16 +155,25 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       database(name);
       const handle = `c${++nextHandle}`;
       connections.set(handle, services.sql().get(name));
+      databaseOf.set(handle, name);
       return handle;
     },
-    'Database.Query': async (handle, sql, params) => (await queryable(handle).query(sql, params)).rows as JsonObject[],
-    'Database.Execute': async (handle, sql, params) => (await queryable(handle).execute(sql, params)).rowsAffected,
+    'Database.Query': async (handle, sql, params) => {
+      const q = queryable(handle);
+      return (await timed(handle, () => q.query(sql, params))).rows as JsonObject[];
+    },
+    'Database.Execute': async (handle, sql, params) => {
+      const q = queryable(handle);
+      return (await timed(handle, () => q.execute(sql, params))).rowsAffected;
+    },
     'Database.Begin': async (handle) => {
       const conn = connections.get(handle);
       if (!conn) throw new ScadaLinkError('INVALID_HANDLE', `no open connection ${handle}`);
       const tx = await conn.begin();
       const id = `t${++nextHandle}`;
       transactions.set(id, tx);
+      const db = databaseOf.get(handle);
+      if (db !== undefined) databaseOf.set(id, db);
       return id;
     },
     'Database.Commit': async (tx) => {
@@ -164,7 +195,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       if (!Array.isArray(args)) {
         throw new ScadaLinkError('INVALID_PARAMETERS', 'CallProcedure takes its arguments as a list, in the order the procedure declares them');
       }
-      return (await conn.callProcedure(name, args)).rows as JsonObject[];
+      return (await timed(handle, () => conn.callProcedure(name, args))).rows as JsonObject[];
     },
     'Database.CachedWrite': async (name, sql, params) => {
       const db = database(name);
@@ -230,6 +261,11 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
  * once the event is committed; a failure to record it is counted and logged,
  * never thrown (audit never breaks work).
  */
+/** A failed call's outcome: transient when the error says the target may answer later, else permanent. */
+function attemptOutcome(err: unknown): AttemptRecord['outcome'] {
+  return err instanceof DeliveryError && err.transient ? 'transient' : 'permanent';
+}
+
 async function recordApiCall(
   services: HostServices,
   run: RunContext,

@@ -5,7 +5,7 @@ import { Channel, type OperationSnapshot, OperationStatus, type Redactor, ScadaL
 import { type InstanceConfig, type ProjectConfig, type ScriptConfig, type SharedScriptConfig, projectSecrets } from '../../config/index.js';
 import { ThreadedHttpGateway, SqlConnections } from '../../integrations/index.js';
 import { type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
-import { StoreAndForwardEngine } from '../engine/engine.js';
+import { type AttemptObserver, StoreAndForwardEngine } from '../engine/engine.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
 import type { NewSiteEvent } from '../store/event-log.js';
 import { SiteStore } from '../store/site-store.js';
@@ -35,6 +35,8 @@ export interface SiteRuntimeOptions {
   readonly eventRetentionMs?: number;
   /** Largest JSON a script run takes as arguments or returns (bytes; default the sandbox's 256 KiB). */
   readonly scriptPayloadLimitBytes?: number;
+  /** Told every attempt against an external system, a database or the SMTP server (the node's /metrics). */
+  readonly onAttempt?: AttemptObserver;
 }
 
 export interface ScriptStats {
@@ -107,6 +109,7 @@ export class SiteRuntime {
       store: this.store,
       logger: this.logger,
       pollIntervalMs: options.pollIntervalMs,
+      onAttempt: options.onAttempt,
       handlers: {
         ApiOutbound: redactingHandler(apiOutboundHandler(this.gateway, () => this.project.externalSystems), this.redactor),
         DbOutbound: redactingHandler(dbOutboundHandler(() => this.sql), this.redactor),
@@ -131,6 +134,7 @@ export class SiteRuntime {
       notifications: this.notifications,
       nodeName: this.nodeName,
       redactor: this.redactor,
+      onAttempt: options.onAttempt,
       getAttribute: (instance, name) => this.instance(instance).get(name),
       setAttribute: (instance, name, value) => this.setAttribute(instance, name, value),
       callShared: (instance, caller, name, params, depth) => this.callShared(instance, caller, name, params, depth),
