@@ -4,6 +4,7 @@ import { packageVersion } from '../site/index.js';
 import { registerCentralCommands } from './central-commands.js';
 import { registerDevCommand } from './dev-command.js';
 import { registerSiteCommands } from './site-commands.js';
+import { registerValidateCommand } from './validate-command.js';
 
 const program = new Command('scadalink')
   .description('ScadaLink: durable, tracked integration between industrial sites and the systems around them')
@@ -11,6 +12,7 @@ const program = new Command('scadalink')
 registerSiteCommands(program);
 registerCentralCommands(program);
 registerDevCommand(program);
+registerValidateCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
