@@ -1,3 +1,4 @@
+/* global process, console, performance */
 // Times loading a generated project with N instances (issue 9, point 8):
 //   npm run build && node tools/config-load-bench.mjs 10000 20000 100000
 // Each instance is one entry of `instances` with one attribute; the figure is
