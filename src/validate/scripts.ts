@@ -80,8 +80,11 @@ function literal(node: ts.Expression | undefined, tsc: TypeScript): string | und
   return tsc.isStringLiteral(node) || tsc.isNoSubstitutionTemplateLiteral(node) ? node.text : undefined;
 }
 
-function referenceProblems(tsc: TypeScript, unit: ScriptUnit, wrapped: string, names: Names): Problem[] {
-  const sf = tsc.createSourceFile('script', wrapped, tsc.ScriptTarget.ES2022, true, unit.language === 'ts' ? tsc.ScriptKind.TS : tsc.ScriptKind.JS);
+function parse(tsc: TypeScript, unit: ScriptUnit, wrapped: string): ts.SourceFile {
+  return tsc.createSourceFile('script', wrapped, tsc.ScriptTarget.ES2022, true, unit.language === 'ts' ? tsc.ScriptKind.TS : tsc.ScriptKind.JS);
+}
+
+function referenceProblems(tsc: TypeScript, unit: ScriptUnit, sf: ts.SourceFile, names: Names): Problem[] {
   const problems: Problem[] = [];
   const report = (node: ts.Node, code: string, message: string): void => {
     problems.push({ file: unit.file, ...position(sf, node.getStart(sf), unit.source), code, message });
@@ -146,7 +149,7 @@ export async function checkScripts(project: ProjectConfig): Promise<Problem[]> {
   const units = unitsOf(project);
   if (units.length === 0) return [];
   const tsc = await loadTypeScript();
-  const compiler = new ScriptCompiler(units.length);
+  const compiler = new ScriptCompiler(16);
   const names = namesOf(project);
   const seen = new Set<string>();
   const problems: Problem[] = [];
@@ -155,7 +158,12 @@ export async function checkScripts(project: ProjectConfig): Promise<Problem[]> {
     if (!seen.has(key)) problems.push(p);
     seen.add(key);
   };
-  for (const unit of units) {
+  // Many instances may share one file: it is parsed and compiled once.
+  const parsed = new Map<string, { readonly syntax: readonly Problem[]; readonly sf: ts.SourceFile }>();
+  const check = async (unit: ScriptUnit): Promise<{ readonly syntax: readonly Problem[]; readonly sf: ts.SourceFile }> => {
+    const key = `${unit.language}\0${unit.file}`;
+    const known = parsed.get(key);
+    if (known !== undefined) return known;
     const wrapped = wrapScript(unit.source);
     const syntax = syntaxProblems(tsc, unit, wrapped);
     if (syntax.length === 0 && unit.language === 'js') {
@@ -167,7 +175,13 @@ export async function checkScripts(project: ProjectConfig): Promise<Problem[]> {
       const compiled = await compiler.compile({ source: unit.source, language: unit.language, filename: unit.file });
       if (compiled.bodyError !== undefined) syntax.push({ file: unit.file, line: 1, column: 1, code: ScriptErrorCode.Compile, message: compiled.bodyError });
     }
-    for (const p of [...syntax, ...referenceProblems(tsc, unit, wrapped, names)]) add(p);
+    const result = { syntax, sf: parse(tsc, unit, wrapped) };
+    parsed.set(key, result);
+    return result;
+  };
+  for (const unit of units) {
+    const { syntax, sf } = await check(unit);
+    for (const p of [...syntax, ...referenceProblems(tsc, unit, sf, names)]) add(p);
   }
   return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }
