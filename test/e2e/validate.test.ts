@@ -39,7 +39,8 @@ const CLEAN = {
   'shared/round.js': 'return Math.round(Parameters.value);\n',
 };
 
-describe('scadalink validate --project DIR', () => {
+// Each test runs the CLI as a process (one to three times): allow for a loaded machine.
+describe('scadalink validate --project DIR', { timeout: 90_000 }, () => {
   let tmp: ReturnType<typeof tempDir>;
   beforeEach(() => {
     tmp = tempDir();
@@ -133,7 +134,7 @@ describe('scadalink validate --project DIR', () => {
   });
 });
 
-describe('YAML edge cases are refused by site --project, central --project and validate alike', () => {
+describe('YAML edge cases are refused by site --project, central --project and validate alike', { timeout: 90_000 }, () => {
   let tmp: ReturnType<typeof tempDir>;
   beforeEach(() => {
     tmp = tempDir();
