@@ -35,7 +35,7 @@ const def = protoLoader.loadSync(join(root, 'proto', 'scadalink', 'v1', 'site_li
 const SiteLink = grpc.loadPackageDefinition(def).scadalink.v1.SiteLink;
 
 const dir = mkdtempSync(join(tmpdir(), 'sl-probe-'));
-const added = spawnSync(process.execPath, [bin, 'central', 'site', 'add', 'plant1', '--data', dir], { encoding: 'utf8' });
+const added = spawnSync(process.execPath, [bin, 'central', 'site', 'add', '--create', 'plant1', '--data', dir], { encoding: 'utf8' });
 if (added.status !== 0) throw new Error(added.stderr);
 const central = spawn(process.execPath, ['--no-node-snapshot', bin, 'central', '--data', dir, '--port', '0', '--grpc-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const grpcPort = await new Promise((resolve, reject) => {

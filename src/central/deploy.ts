@@ -10,6 +10,7 @@ import { checkProjectForSites, readProjectBundle } from '../config/index.js';
 import type { SiteLinkServer, SiteSession } from '../transport/index.js';
 import { problemsError, validateBundle } from '../validate/index.js';
 import type { CentralRepository, ConfigReport, ConfigRevision } from './db/index.js';
+import { rollbackTo } from './lifecycle.js';
 
 /** A site stops its runtime (up to its shutdown deadline) before it answers; allow for that. */
 export const DEPLOY_TIMEOUT_MS = 60_000;
@@ -51,6 +52,15 @@ export class Deployer {
     const before = await this.repo.latestConfig();
     const config = await this.repo.putConfig(bundle.files, bundle.sha256, by);
     return { config, created: config.revision !== before?.revision };
+  }
+
+  /**
+   * Rolls back to revision N (issue 9, point 5): records a new revision equal
+   * to N's and sends it to every connected site, as a new revision is sent.
+   */
+  async rollback(revision: number, by: string): Promise<{ config: ConfigRevision; created: boolean; sites: SiteDeployment[] }> {
+    const { config, created } = await rollbackTo(this.repo, by, revision);
+    return { config, created, sites: await this.deployAll(config) };
   }
 
   /** A site said Hello: note what it runs, and send it the newest revision if that differs. */

@@ -23,7 +23,9 @@ import {
 } from '../commons/index.js';
 import type { SiteLinkServer } from '../transport/index.js';
 import type { CentralRepository, OperatorRole, SiteCallFilter } from './db/index.js';
+import { LIFECYCLE_STATUS, lifecycleRoutes, siteView } from './admin-routes.js';
 import type { Deployer } from './deploy.js';
+import { audited } from './lifecycle.js';
 import { centralMetrics, type KpiSettings } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import { TokenVerifier, roleAllows } from './tokens.js';
@@ -43,6 +45,7 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   OPERATION_NOT_PARKED: 409,
   NO_PROJECT: 409,
   SITE_UNREACHABLE: 503,
+  ...LIFECYCLE_STATUS,
 };
 
 const unknownOperation = (id: string): ScadaLinkError => new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${id.slice(0, 100)} at central`);
@@ -112,15 +115,7 @@ function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deplo
         latestRevision: latest === undefined ? null : { revision: latest.revision, sha256: latest.sha256, createdAtUtc: latest.createdAtUtc, createdBy: latest.createdBy },
         sites: sites.map((s) => {
           const session = link.session(s.name);
-          return {
-            name: s.name,
-            connected: session !== undefined,
-            node: session?.node ?? null,
-            version: session?.version ?? null,
-            configRevision: s.configRevision,
-            configError: s.configError,
-            configReportedAtUtc: s.configReportedAtUtc,
-          };
+          return { ...siteView(s), connected: session !== undefined, node: session?.node ?? null, version: session?.version ?? null };
         }),
       };
     });
@@ -134,9 +129,11 @@ function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deplo
         throw err;
       }
       const { config, created } = recorded;
+      if (created) await audited(repo, (req as Operated).operator ?? 'operator', 'deployment.record', String(config.revision));
       const sites = await deployer.deployAll(config);
       return reply.code(created ? 201 : 200).send({ revision: config.revision, sha256: config.sha256, created, sites });
     });
+    await admin.register(lifecycleRoutes(repo, deployer));
     for (const action of ['retry', 'discard'] as const) {
       admin.post<{ Params: { id: string } }>(`/site-calls/:id/${action}`, deployment, async (req, reply) => {
         const row = await repo.siteCall(req.params.id);

@@ -17,6 +17,12 @@ export {
   type SiteRecord,
   type OperatorRole,
   type TokenRecord,
+  type TokenSummary,
+  type NewToken,
+  type ConfigSummary,
+  type OperatorAction,
+  type OperatorActionFilter,
+  type CentralAdminStore,
   SqliteCentralRepository,
   PostgresCentralRepository,
   migratePostgres,
@@ -26,6 +32,8 @@ export {
 export { directSink, type DirectSink } from './ingest.js';
 export { reconcileSite, RECONCILE_PAGE, RECONCILE_LIMITS, type ReconcileLimits, type ReconcileOptions } from './reconcile.js';
 export { startCentralNode, type CentralNode, type CentralNodeOptions } from './node.js';
-export { createToken, TokenVerifier, ROLES, isRole, roleAllows } from './tokens.js';
+export { createToken, findToken, tokenIdOf, TokenVerifier, ROLES, isRole, roleAllows } from './tokens.js';
 export { siteSecrets } from './site-auth.js';
 export { Deployer, DEPLOY_TIMEOUT_MS, type SiteDeployment } from './deploy.js';
+export { SITE_NAME, addSite, addToken, audited, configRevision, removeSite, revokeToken, rollbackTo, setSiteDisabled } from './lifecycle.js';
+export { lifecycleRoutes, siteView } from './admin-routes.js';

@@ -12,6 +12,7 @@ import { centralHttp } from './http.js';
 import { centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteSecrets } from './site-auth.js';
+import { watchSites } from './watch.js';
 
 export interface CentralNodeOptions {
   readonly dataDir: string;
@@ -41,6 +42,8 @@ export interface CentralNodeOptions {
   readonly maintenanceOnStart?: boolean;
   /** The project central deploys to its sites (recorded as a revision at start when it changed). */
   readonly projectDir?: string;
+  /** How often the newest revision is read, to send one recorded elsewhere (a rollback, another node). Default 2 s. */
+  readonly revisionPollMs?: number;
   /** Environment for validating the project (unset `${ENV}` references are the sites' to resolve). */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -81,7 +84,10 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     logger,
     tls: options.tls,
     secrets: siteSecrets(repo),
-    ingest: (site, events) => repo.ingest(site, events),
+    ingest: (site, events) => {
+      watch.seen(site);
+      return repo.ingest(site, events);
+    },
     onSession: (session) => {
       reconcile(session);
       deployer
@@ -90,11 +96,13 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     },
   });
   const deployer = new Deployer(repo, link, logger, options.projectDir === undefined ? undefined : resolve(options.projectDir), options.env ?? process.env);
+  const watch = watchSites({ repo, link, deployer, logger, revisionPollMs: options.revisionPollMs });
   if (options.projectDir !== undefined) {
     try {
       const { config, created } = await deployer.record('central start');
       logger.info({ revision: config.revision, sha256: config.sha256, created }, created ? 'project recorded as a new revision' : 'project unchanged');
     } catch (err) {
+      await watch.stop();
       await repo.close();
       throw err;
     }
@@ -114,6 +122,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   } catch (err) {
     await link.close();
     await app.close();
+    await watch.stop();
     await repo.close();
     throw err;
   }
@@ -173,6 +182,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
         await app.close();
         await link.close();
         await maintaining;
+        await watch.stop();
         await repo.close();
         logger.info('central stopped');
       })();

@@ -8,6 +8,7 @@ import { createToken, startCentralNode } from '../central/index.js';
 import { loadProject, type ProjectConfig } from '../config/index.js';
 import { type SiteNode, startSiteNode } from '../site/index.js';
 import { startDemoErp } from './demo-erp.js';
+import { directoryOption, invalidOption, pathOption } from './options.js';
 import { guardNode, parsePort, stopOnSignals } from './process.js';
 
 export function registerDevCommand(program: Command): void {
@@ -19,23 +20,22 @@ export function registerDevCommand(program: Command): void {
     .option('--port <port>', "the site's HTTP port", '8081')
     .option('--central-port <port>', "central's HTTP port", '8080')
     .option('--erp-port <port>', "the demo ERP's port (the demo project expects 9090)", '9090')
-    .action(async (opts: { data: string; project: string; port: string; centralPort: string; erpPort: string }) => {
+    .action(async (opts: DevOptions) => {
+      // Every option is checked, and the project loaded, before anything starts or is created.
+      const { dataDir, erpPort, sitePort, centralPort, siteName } = devOptions(opts);
       const logger = pino({ base: { role: 'dev' } });
       guardNode('dev');
-      const dataDir = resolve(opts.data);
-      const erpPort = parsePort('--erp-port', opts.erpPort);
       const erp = await startDemoErp('127.0.0.1', erpPort).catch((err: unknown) => {
         throw new ScadaLinkError('PORT_IN_USE', `the demo ERP cannot listen on 127.0.0.1:${erpPort}: ${String(err)}`);
       });
       // The site's environment (the demo project reaches its ERP through DEMO_ERP_URL).
       const siteEnv = { ...process.env, DEMO_ERP_URL: erp.url };
-      const siteName = soleSite(loadProject(opts.project, siteEnv));
       const central = await startCentralNode({
         dataDir: join(dataDir, 'central'),
         // Central deploys the project to the site over the link, as in production.
         projectDir: opts.project,
         env: siteEnv,
-        port: parsePort('--central-port', opts.centralPort),
+        port: centralPort,
         grpcPort: 0,
         logger: logger.child({ role: 'central' }),
       });
@@ -48,7 +48,7 @@ export function registerDevCommand(program: Command): void {
       const site = await startSiteNode({
         site: siteName,
         dataDir: join(dataDir, 'site'),
-        port: parsePort('--port', opts.port),
+        port: sitePort,
         logger: logger.child({ role: 'site' }),
         central: { address: `127.0.0.1:${central.grpcPort}`, secret },
         env: siteEnv,
@@ -69,6 +69,30 @@ export function registerDevCommand(program: Command): void {
         await erp.close();
       });
     });
+}
+
+interface DevOptions {
+  data: string;
+  project: string;
+  port: string;
+  centralPort: string;
+  erpPort: string;
+}
+
+/** Reads every option of `dev` (INVALID_ARGUMENT names the bad one) and finds the project's one site. */
+function devOptions(opts: DevOptions): { dataDir: string; erpPort: number; sitePort: number; centralPort: number; siteName: string } {
+  const dataDir = resolve(pathOption('--data', opts.data));
+  const ports = { '--port': parsePort('--port', opts.port), '--central-port': parsePort('--central-port', opts.centralPort), '--erp-port': parsePort('--erp-port', opts.erpPort) };
+  const taken = new Map<number, string>();
+  for (const [option, port] of Object.entries(ports)) {
+    const other = taken.get(port);
+    if (port !== 0 && other !== undefined) throw invalidOption(option, `port ${port} is already given to ${other}`);
+    taken.set(port, option);
+  }
+  // The ERP's URL as startDemoErp will give it, so that the project loads as it will when the site runs it.
+  const env = { ...process.env, DEMO_ERP_URL: `http://127.0.0.1:${ports['--erp-port']}/api` };
+  const siteName = soleSite(loadProject(directoryOption('--project', opts.project), env));
+  return { dataDir, erpPort: ports['--erp-port'], sitePort: ports['--port'], centralPort: ports['--central-port'], siteName };
 }
 
 function soleSite(project: ProjectConfig): string {

@@ -1,1 +1,2 @@
 export { registerSiteCommands } from './site-commands.js';
+export { buildProgram } from './program.js';

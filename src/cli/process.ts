@@ -9,9 +9,10 @@ export function guardNode(role: 'site' | 'central' | 'dev'): void {
 }
 
 export function parsePort(option: string, text: string): number {
+  // Plain digits only: Number() would also take '', ' 80', '0x50' and '1e3'.
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ScadaLinkError('INVALID_ARGUMENT', `${option} takes a port number from 0 to 65535, not ${text}`);
+  if (!/^\d{1,5}$/.test(text) || port > 65535) {
+    throw new ScadaLinkError('INVALID_ARGUMENT', `${option} takes a port number from 0 to 65535, not ${text}`, { details: { option } });
   }
   return port;
 }

@@ -1,63 +1,38 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { ScadaLinkError } from '../commons/index.js';
-import { parseDuration } from '../config/index.js';
-import { SITE_DB_FILE, SiteStore, type EventCategory, type EventLevel, type SynchronousMode, startSiteNode } from '../site/index.js';
+import { MAX_PAGE, ScadaLinkError, TELEMETRY_LIMITS } from '../commons/index.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../scripts/index.js';
+import { EVENT_CATEGORIES, EVENT_LEVELS, SITE_DB_FILE, SiteStore, type SynchronousMode, eventsQuery, parkedQuery, startSiteNode } from '../site/index.js';
+import {
+  agoOption,
+  directoryOption,
+  durationOption,
+  hostOption,
+  hostPortOption,
+  invalidOption,
+  nameOption,
+  operationIdOption,
+  pathOption,
+  readAsQuery,
+  readableFileOption,
+  wholeOption,
+} from './options.js';
+import { operatorName, print } from './output.js';
 import { guardNode, parsePort, stopOnSignals } from './process.js';
+
+// setTimeout cannot wait longer than 2^31-1 ms (it would fire at once), and no shutdown should.
+const MAX_SHUTDOWN_DEADLINE_MS = 24 * 3_600_000;
+// What one script call may carry; above this a site's memory, not the option, is the limit.
+const MAX_SCRIPT_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
 /** Opens an existing site store; a wrong --data must not silently create an empty one. */
 function openStore(dataDir: string): SiteStore {
-  const file = resolve(dataDir, SITE_DB_FILE);
+  const file = resolve(pathOption('--data', dataDir), SITE_DB_FILE);
   if (!existsSync(file)) {
     throw new ScadaLinkError('NO_SITE_STORE', `no site store at ${file}: --data must be the data directory of a site`);
   }
   return new SiteStore(file, 'cli');
-}
-
-function parseDeadline(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new ScadaLinkError('INVALID_ARGUMENT', `--shutdown-deadline takes a duration such as 10s, not ${text}`);
-  return ms;
-}
-
-function operatorName(given: string | undefined): string {
-  if (given) return given;
-  try {
-    return userInfo().username;
-  } catch {
-    return 'operator';
-  }
-}
-
-function print(rows: readonly object[], json: boolean, columns: readonly string[]): void {
-  if (json) {
-    for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
-    return;
-  }
-  if (rows.length === 0) {
-    process.stdout.write('(none)\n');
-    return;
-  }
-  const cell = (r: object, c: string): string => {
-    const v = (r as Record<string, unknown>)[c];
-    return v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  };
-  const widths = columns.map((c) => Math.min(60, Math.max(c.length, ...rows.map((r) => cell(r, c).length))));
-  const line = (vals: string[]): string => vals.map((v, i) => v.slice(0, 60).padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
-  process.stdout.write(line([...columns]));
-  for (const r of rows) process.stdout.write(line(columns.map((c) => cell(r, c))));
-}
-
-/** `--since 1h` or an ISO timestamp → ISO timestamp. */
-function sinceToIso(since: string | undefined): string | undefined {
-  if (since === undefined) return undefined;
-  const ms = parseDuration(since);
-  if (ms !== undefined) return new Date(Date.now() - ms).toISOString();
-  const t = Date.parse(since);
-  if (Number.isNaN(t)) throw new ScadaLinkError('INVALID_ARGUMENT', `--since takes a duration (2h) or an ISO time, not ${since}`);
-  return new Date(t).toISOString();
 }
 
 export function registerSiteCommands(program: Command): void {
@@ -76,38 +51,12 @@ export function registerSiteCommands(program: Command): void {
     .option('--central <host:port>', "central's site-link address; the site's secret comes from SCADALINK_SITE_SECRET")
     .option('--central-ca <file>', "dial central over TLS, trusting this CA or self-signed certificate (PEM)")
     .option('--central-tls', 'dial central over TLS, trusting the system CAs')
-    .option('--script-payload-limit <bytes>', "largest JSON a script run takes as arguments or returns", '262144')
-    .action(async (opts: { project?: string; data: string; site?: string; host: string; port: string; synchronous: string; shutdownDeadline: string; central?: string; centralCa?: string; centralTls?: boolean; scriptPayloadLimit: string }) => {
-      const scriptPayloadLimitBytes = Number(opts.scriptPayloadLimit);
-      if (!Number.isSafeInteger(scriptPayloadLimitBytes) || scriptPayloadLimitBytes < 1024) {
-        throw new ScadaLinkError('INVALID_ARGUMENT', `--script-payload-limit takes a number of bytes from 1024, not ${opts.scriptPayloadLimit}`);
-      }
-      const synchronous = opts.synchronous.toUpperCase();
-      let central: { address: string; secret: string; tls?: { ca?: Buffer } } | undefined;
-      if (opts.central !== undefined) {
-        const secret = process.env.SCADALINK_SITE_SECRET;
-        if (!secret) {
-          throw new ScadaLinkError('NO_SITE_SECRET', '--central needs the site secret in SCADALINK_SITE_SECRET (from `scadalink central site add`)');
-        }
-        const tls = opts.centralCa !== undefined ? { ca: readFileSync(opts.centralCa) } : opts.centralTls ? {} : undefined;
-        central = { address: opts.central, secret, tls };
-      }
-      if (synchronous !== 'FULL' && synchronous !== 'NORMAL') {
-        throw new ScadaLinkError('INVALID_ARGUMENT', `--synchronous takes FULL or NORMAL, not ${opts.synchronous}`);
-      }
+    .option('--script-payload-limit <bytes>', "largest JSON a script run takes as arguments or returns", String(DEFAULT_MAX_PAYLOAD_BYTES))
+    .action(async (opts: RunOptions) => {
+      // Every option is checked before anything starts (exit status 2 names the first bad one).
+      const options = runOptions(opts);
       guardNode('site');
-      const node = await startSiteNode({
-        projectDir: opts.project,
-        dataDir: opts.data,
-        site: opts.site,
-        host: opts.host,
-        port: parsePort('--port', opts.port),
-        synchronous: synchronous as SynchronousMode,
-        shutdownDeadlineMs: parseDeadline(opts.shutdownDeadline),
-        adminToken: process.env.SCADALINK_ADMIN_TOKEN || undefined,
-        scriptPayloadLimitBytes,
-        central,
-      });
+      const node = await startSiteNode({ ...options, adminToken: process.env.SCADALINK_ADMIN_TOKEN || undefined });
       stopOnSignals('site', () => node.stop());
     });
 
@@ -116,12 +65,13 @@ export function registerSiteCommands(program: Command): void {
     .command('list')
     .requiredOption('--data <dir>', 'the site data directory')
     .option('--after <id>', 'list after this id (keyset paging)')
-    .option('--limit <n>', 'most rows', '100')
+    .option('--limit <n>', `most rows (1 to ${MAX_PAGE})`, '100')
     .option('--json', 'one JSON object per line')
     .action((opts: { data: string; after?: string; limit: string; json?: boolean }) => {
+      const page = readAsQuery({ after: opts.after, limit: opts.limit }, parkedQuery);
       const store = openStore(opts.data);
       try {
-        const rows = store.buffer.parked(opts.after, Number(opts.limit)).map((op) => {
+        const rows = store.buffer.parked(page.after, page.limit).map((op) => {
           const s = store.status(op.id);
           return { id: op.id, channel: op.channel, target: s?.target ?? op.target, retries: op.retryCount, lastError: s?.lastError, updatedAtUtc: s?.updatedAtUtc, instance: op.sourceInstanceId, script: op.sourceScript };
         });
@@ -136,9 +86,10 @@ export function registerSiteCommands(program: Command): void {
       .requiredOption('--data <dir>', 'the site data directory')
       .option('--operator <name>', 'who asks (default: your user name)')
       .action(async (id: string, opts: { data: string; operator?: string }) => {
+        operationIdOption(id);
+        const who = operatorName(opts.operator);
         const store = openStore(opts.data);
         try {
-          const who = operatorName(opts.operator);
           const snap = action === 'retry' ? await store.retryParked(id, who) : await store.discardParked(id, who);
           process.stdout.write(`${snap.trackedOperationId} is now ${snap.status}\n`);
         } finally {
@@ -151,26 +102,23 @@ export function registerSiteCommands(program: Command): void {
     .command('events')
     .description('show the site event log, newest first')
     .requiredOption('--data <dir>', 'the site data directory')
-    .option('--category <c>', 'ScriptError | PermanentFailure | Parked | OperatorAction | Lifecycle | AuditFailure')
-    .option('--level <l>', 'info | warn | error')
+    .option('--category <c>', EVENT_CATEGORIES.join(' | '))
+    .option('--level <l>', EVENT_LEVELS.join(' | '))
     .option('--instance <code>', 'only this instance')
     .option('--since <when>', 'a duration back from now (2h) or an ISO time')
+    .option('--until <when>', 'only events before this: a duration back from now or an ISO time')
     .option('--search <text>', 'message contains')
     .option('--before <id>', 'page: events older than this id')
-    .option('--limit <n>', 'most rows', '50')
+    .option('--limit <n>', `most rows (1 to ${MAX_PAGE})`, '50')
     .option('--json', 'one JSON object per line')
-    .action((opts: { data: string; category?: EventCategory; level?: EventLevel; instance?: string; since?: string; search?: string; before?: string; limit: string; json?: boolean }) => {
+    .action((opts: { data: string; category?: string; level?: string; instance?: string; since?: string; until?: string; search?: string; before?: string; limit: string; json?: boolean }) => {
+      const query = readAsQuery(
+        { ...opts, data: undefined, json: undefined, since: agoOption('--since', opts.since), until: agoOption('--until', opts.until) },
+        eventsQuery,
+      );
       const store = openStore(opts.data);
       try {
-        const rows = store.events.query({
-          category: opts.category,
-          level: opts.level,
-          instance: opts.instance,
-          sinceUtc: sinceToIso(opts.since),
-          search: opts.search,
-          beforeId: opts.before === undefined ? undefined : Number(opts.before),
-          limit: Number(opts.limit),
-        });
+        const rows = store.events.query(query);
         print(rows, opts.json === true, ['id', 'atUtc', 'level', 'category', 'instance', 'script', 'trackedOperationId', 'message']);
       } finally {
         store.close();
@@ -182,6 +130,7 @@ export function registerSiteCommands(program: Command): void {
     .description("an operation's tracking row (Tracking.Status)")
     .requiredOption('--data <dir>', 'the site data directory')
     .action((id: string, opts: { data: string }) => {
+      operationIdOption(id);
       const store = openStore(opts.data);
       try {
         const snap = store.status(id);
@@ -191,4 +140,48 @@ export function registerSiteCommands(program: Command): void {
         store.close();
       }
     });
+}
+
+interface RunOptions {
+  project?: string;
+  data: string;
+  site?: string;
+  host: string;
+  port: string;
+  synchronous: string;
+  shutdownDeadline: string;
+  central?: string;
+  centralCa?: string;
+  centralTls?: boolean;
+  scriptPayloadLimit: string;
+}
+
+/** `site run`'s options, each checked: INVALID_ARGUMENT (or NO_SITE_SECRET) names the first bad one. */
+function runOptions(opts: RunOptions) {
+  const synchronous = opts.synchronous.toUpperCase();
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL') throw invalidOption('--synchronous', `takes FULL or NORMAL, not ${opts.synchronous}`);
+  if (opts.central === undefined && (opts.centralCa !== undefined || opts.centralTls === true)) {
+    throw invalidOption(opts.centralCa !== undefined ? '--central-ca' : '--central-tls', 'needs --central (the address to dial)');
+  }
+  return {
+    projectDir: opts.project === undefined ? undefined : directoryOption('--project', opts.project),
+    dataDir: pathOption('--data', opts.data),
+    site: opts.site === undefined ? undefined : nameOption('--site', opts.site, TELEMETRY_LIMITS.nameChars),
+    host: hostOption('--host', opts.host),
+    port: parsePort('--port', opts.port),
+    synchronous: synchronous as SynchronousMode,
+    shutdownDeadlineMs: durationOption('--shutdown-deadline', opts.shutdownDeadline, MAX_SHUTDOWN_DEADLINE_MS),
+    scriptPayloadLimitBytes: wholeOption('--script-payload-limit', opts.scriptPayloadLimit, 1024, MAX_SCRIPT_PAYLOAD_BYTES),
+    central: opts.central === undefined ? undefined : centralOption(opts.central, opts.centralCa, opts.centralTls === true),
+  };
+}
+
+function centralOption(address: string, caFile: string | undefined, systemCas: boolean): { address: string; secret: string; tls?: { ca?: Buffer } } {
+  hostPortOption('--central', address);
+  const ca = caFile === undefined ? undefined : readFileSync(readableFileOption('--central-ca', caFile));
+  const secret = process.env.SCADALINK_SITE_SECRET;
+  if (!secret) {
+    throw new ScadaLinkError('NO_SITE_SECRET', '--central needs the site secret in SCADALINK_SITE_SECRET (from `scadalink central site add`)');
+  }
+  return { address, secret, tls: ca !== undefined ? { ca } : systemCas ? {} : undefined };
 }

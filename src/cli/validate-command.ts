@@ -10,10 +10,6 @@ export function registerValidateCommand(program: Command): void {
     .description('check a project (configuration, every script, names used in scripts) without deploying it; exit 1 on any problem')
     .requiredOption('--project <dir>', 'the project directory')
     .option('--json', 'print {"ok", "problems": [{file, line, column, code, message}]} instead of lines')
-    .exitOverride((err) => {
-      // Help and version exit 0; any other commander error is a usage error.
-      process.exit(err.exitCode === 0 ? 0 : 2);
-    })
     .action(async (opts: { project: string; json?: boolean }) => {
       const problems = await validateProjectDir(opts.project);
       if (opts.json) {

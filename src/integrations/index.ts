@@ -25,6 +25,7 @@ export {
   SmtpNotifier,
   type SmtpMessage,
   type SmtpSendResult,
+  type RejectedRecipient,
   type SmtpNotifierOptions,
   type AccessTokenSource,
   OAuth2TokenProvider,

@@ -1,7 +1,8 @@
 export { SiteStore, type SubmitInput, type AttemptInfo, type FailureOutcome } from './store/site-store.js';
 export { TrackingStore, DEFAULT_TRACKING_RETENTION_MS } from './store/tracking.js';
 export type { BufferedOperation } from './store/buffer.js';
-export type { SiteEvent, EventQuery, EventCategory, EventLevel, NewSiteEvent } from './store/event-log.js';
+export { EVENT_CATEGORIES, EVENT_LEVELS, type SiteEvent, type EventQuery, type EventCategory, type EventLevel, type NewSiteEvent } from './store/event-log.js';
+export { eventsQuery, parkedQuery } from './node/admin-query.js';
 export { SITE_DB_FILE, type SynchronousMode } from './store/database.js';
 export {
   StoreAndForwardEngine,

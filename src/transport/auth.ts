@@ -1,4 +1,5 @@
-// Central's check of a site's credentials (issue 8, point 6). The stored hash
+// Central's check of a site's credentials (issue 8, point 6), and of whether
+// an operator disabled the site (issue 9, point 5). The stored hash
 // is read on every call, so a secret rotated by another process (`scadalink
 // central site add`) or on another central node is refused from the next
 // call; only scrypt's verdict for (site, secret, stored hash) is remembered,
@@ -11,12 +12,20 @@ import type { Logger } from 'pino';
 import { describeError, hashSecret, verifySecret } from '../commons/index.js';
 import { FailureThrottle, type ThrottleOptions } from './throttle.js';
 
+/** What central stores about a site's right to connect. */
+export interface SiteAccess {
+  /** The scrypt hash of the site's secret. */
+  readonly secretHash: string;
+  /** An operator disabled the site (issue 9, point 5): even its right secret is refused, with SITE_DISABLED. */
+  readonly disabled: boolean;
+}
+
 /** Where central reads the sites' stored secret hashes. */
 export interface SiteSecrets {
-  /** The stored scrypt hash of a site's secret; undefined for an unknown site. */
-  secretHash(site: string): Promise<string | undefined>;
-  /** Every site's stored hash, read often to notice rotations made elsewhere. */
-  secretHashes(): Promise<ReadonlyMap<string, string>>;
+  /** A site's stored access; undefined for an unknown (or removed) site. */
+  site(site: string): Promise<SiteAccess | undefined>;
+  /** Every site's access, read often to notice rotations, disabling and removal made elsewhere. */
+  sites(): Promise<ReadonlyMap<string, SiteAccess>>;
 }
 
 export type AuthVerdict =
@@ -32,6 +41,11 @@ const MAX_VERDICTS = 10_000;
 const MAX_CONCURRENT_CHECKS = 2;
 
 export const WRONG_CREDENTIALS = 'unknown site or wrong secret';
+
+/** The refusal of a disabled site, told only to a caller that proved it is the site. */
+export function siteDisabled(site: string): string {
+  return `SITE_DISABLED: site ${site} is disabled at central (scadalink central site enable ${site})`;
+}
 
 export class SiteAuthenticator {
   readonly #secrets: SiteSecrets;
@@ -54,8 +68,8 @@ export class SiteAuthenticator {
       return { ok: false, code: grpc.status.UNAUTHENTICATED, details: 'the call carries no site name and secret' };
     }
     try {
-      const stored = await this.#secrets.secretHash(site);
-      if (stored !== undefined && this.#remembered(verdictKey(site, secret, stored))) return { ok: true, site, secretHash: stored };
+      const stored = await this.#secrets.site(site);
+      if (stored !== undefined && this.#remembered(verdictKey(site, secret, stored.secretHash))) return admit(site, stored);
       const keys = [`source:${source}`, `site:${site}`];
       const wait = this.#throttle.reserve(keys);
       if (wait === undefined) {
@@ -65,13 +79,13 @@ export class SiteAuthenticator {
       try {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         // Read again after the wait: a rotation during it must count.
-        const current = wait > 0 ? await this.#secrets.secretHash(site) : stored;
+        const current = wait > 0 ? await this.#secrets.site(site) : stored;
         this.#dummy ??= hashSecret(randomBytes(16).toString('hex'));
-        const matches = await this.#verify(secret, current ?? (await this.#dummy));
+        const matches = await this.#verify(secret, current?.secretHash ?? (await this.#dummy));
         if (current === undefined || !matches) return { ok: false, code: grpc.status.UNAUTHENTICATED, details: WRONG_CREDENTIALS };
         failed = false;
-        this.#remember(verdictKey(site, secret, current));
-        return { ok: true, site, secretHash: current };
+        this.#remember(verdictKey(site, secret, current.secretHash));
+        return admit(site, current);
       } finally {
         this.#throttle.settle(keys, failed);
       }
@@ -105,6 +119,12 @@ export class SiteAuthenticator {
     this.#verdicts.set(key, Date.now() + VERDICT_TTL_MS);
     while (this.#verdicts.size > MAX_VERDICTS) this.#verdicts.delete(this.#verdicts.keys().next().value!);
   }
+}
+
+/** The right secret: admitted unless the site is disabled (which is not a failed authentication, so it is not slowed). */
+function admit(site: string, access: SiteAccess): AuthVerdict {
+  if (access.disabled) return { ok: false, code: grpc.status.PERMISSION_DENIED, details: siteDisabled(site) };
+  return { ok: true, site, secretHash: access.secretHash };
 }
 
 const verdictKey = (site: string, secret: string, stored: string): string =>

@@ -1,6 +1,6 @@
 export { SiteLinkServer, MAX_SITE_MESSAGE_BYTES, type SiteLinkServerOptions, type IngestAnswer } from './server.js';
 export { SiteSession, type CommandBody } from './session.js';
-export { type SiteSecrets } from './auth.js';
+export { type SiteAccess, type SiteSecrets } from './auth.js';
 export { SiteLinkClient, type SiteLinkClientOptions, type TelemetryAnswer } from './client.js';
 export { SITE_HEADER, SECRET_HEADER } from './proto.js';
 export { auditEventOf, auditEventMsg, snapshotOf, snapshotMsg } from './convert.js';

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type AuditEvent, describeError } from '../commons/index.js';
-import { type AuthVerdict, SiteAuthenticator, type SiteSecrets, sourceOf } from './auth.js';
+import { type AuthVerdict, SiteAuthenticator, type SiteSecrets, siteDisabled, sourceOf } from './auth.js';
 import { ingestEventsOf } from './schema.js';
 import { SITE_HEADER, SECRET_HEADER, siteLinkService } from './proto.js';
 import { type CommandBody, SiteSession, unreachable } from './session.js';
@@ -37,7 +37,7 @@ export interface SiteLinkServerOptions {
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** How long a command waits for its reply (default 10 s). */
   readonly commandTimeoutMs?: number;
-  /** How often the stored hashes of connected sites are compared with their sessions' (default 500 ms). */
+  /** How often the stored hashes (and disabled flags) of connected sites are compared with their sessions' (default 500 ms). */
   readonly rotationPollMs?: number;
   /** How failed authentications are slowed (tests shorten it). */
   readonly throttle?: ThrottleOptions;
@@ -253,16 +253,28 @@ export class SiteLinkServer {
     this.events.emit('session', session);
   }
 
-  /** Ends the streams whose site's stored hash is no longer the one they were opened with (a rotation, here or on another node). */
+  /**
+   * Ends the streams whose site's stored hash is no longer the one they were
+   * opened with (a rotation, here or on another node), or whose site was
+   * disabled or removed since.
+   */
   async #checkSecrets(): Promise<void> {
     if (this.#polling || this.#sessions.size === 0) return;
     this.#polling = true;
     try {
-      const hashes = await this.#o.secrets.secretHashes();
+      const sites = await this.#o.secrets.sites();
       for (const [site, e] of [...this.#sessions]) {
-        if (hashes.get(site) === e.session.secretHash) continue;
-        this.#o.logger.warn({ site, node: e.session.node }, "site's secret changed; its stream is closed");
-        e.end(grpc.status.UNAUTHENTICATED, "the site's secret was changed");
+        const access = sites.get(site);
+        if (access === undefined) {
+          this.#o.logger.warn({ site, node: e.session.node }, 'site removed; its stream is closed');
+          e.end(grpc.status.UNAUTHENTICATED, `site ${site} was removed at central`);
+        } else if (access.disabled) {
+          this.#o.logger.warn({ site, node: e.session.node }, 'site disabled; its stream is closed');
+          e.end(grpc.status.PERMISSION_DENIED, siteDisabled(site));
+        } else if (access.secretHash !== e.session.secretHash) {
+          this.#o.logger.warn({ site, node: e.session.node }, "site's secret changed; its stream is closed");
+          e.end(grpc.status.UNAUTHENTICATED, "the site's secret was changed");
+        }
       }
     } catch (err) {
       this.#o.logger.warn({ err: describeError(err) }, 'site secrets not checked');

@@ -64,11 +64,11 @@ describe('central and a site as processes', () => {
       },
     );
     centralData = join(tmp.dir, 'central');
-    const added = runCli(['central', 'site', 'add', 'plant1', '--data', centralData]);
+    const added = runCli(['central', 'site', 'add', '--create', 'plant1', '--data', centralData]);
     expect(added.status).toBe(0);
     secret = added.stdout.trim();
     expect(secret.length).toBeGreaterThan(20);
-    const created = runCli(['central', 'token', 'create', '--role', 'Viewer', '--name', 'e2e', '--data', centralData]);
+    const created = runCli(['central', 'token', 'create', '--create', '--role', 'Viewer', '--name', 'e2e', '--data', centralData]);
     expect(created.status).toBe(0);
     token = created.stdout.trim();
     expect(token).toMatch(/^slk_/);

@@ -63,10 +63,10 @@ describe('configuration deployment (central issue, point 10)', () => {
     siteData = join(tmp.dir, 'site');
     projectDir = join(tmp.dir, 'project');
     grpcPort = await closedPort();
-    const added = runCli(['central', 'site', 'add', 'plant1', '--data', centralData]);
+    const added = runCli(['central', 'site', 'add', '--create', 'plant1', '--data', centralData]);
     expect(added.status).toBe(0);
     secret = added.stdout.trim();
-    const created = runCli(['token', 'create', '--role', 'Deployment', '--name', 'deployer', '--data', centralData]);
+    const created = runCli(['token', 'create', '--create', '--role', 'Deployment', '--name', 'deployer', '--data', centralData]);
     expect(created.status).toBe(0);
     token = created.stdout.trim();
   });

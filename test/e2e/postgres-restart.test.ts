@@ -77,9 +77,9 @@ describe('issue 8: central on PostgreSQL through server restarts under load', ()
       );
       const centralData = join(tmp.dir, 'central');
       const db = ['--data', centralData, '--database-url', pg.url()];
-      const added = runCli(['central', 'site', 'add', 'plant1', ...db]);
+      const added = runCli(['central', 'site', 'add', '--create', 'plant1', ...db]);
       expect(added.status, added.stderr).toBe(0);
-      const token = runCli(['central', 'token', 'create', '--role', 'Viewer', '--name', 'e2e', ...db]).stdout.trim();
+      const token = runCli(['central', 'token', 'create', '--create', '--role', 'Viewer', '--name', 'e2e', ...db]).stdout.trim();
       central = await SiteProcess.central([...db, '--port', '0', '--grpc-port', '0']);
       const siteData = join(tmp.dir, 'site');
       site = await SiteProcess.start(

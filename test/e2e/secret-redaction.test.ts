@@ -52,9 +52,9 @@ describe('issue 8: a base URL secret echoed by the remote, with real central and
       },
     );
     const centralData = join(tmp.dir, 'central');
-    const added = runCli(['central', 'site', 'add', 'plant1', '--data', centralData]);
+    const added = runCli(['central', 'site', 'add', '--create', 'plant1', '--data', centralData]);
     expect(added.status).toBe(0);
-    const created = runCli(['central', 'token', 'create', '--role', 'Viewer', '--name', 'e2e', '--data', centralData]);
+    const created = runCli(['central', 'token', 'create', '--create', '--role', 'Viewer', '--name', 'e2e', '--data', centralData]);
     expect(created.status).toBe(0);
     viewer = created.stdout.trim();
     central = await SiteProcess.central(['--data', centralData, '--port', '0', '--grpc-port', '0']);

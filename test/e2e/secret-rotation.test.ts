@@ -33,12 +33,12 @@ describe('issue 8: secret rotation on two central nodes', () => {
 
   it('issue 8 point 6: after `central site add` rotates the secret, both nodes refuse the old one on the next call and node A closes the site stream within about 1 s', async () => {
     const add = (): string => {
-      const r = runCli(['central', 'site', 'add', 'plant1', '--data', join(tmp.dir, 'cli'), '--database-url', url]);
+      const r = runCli(['central', 'site', 'add', '--create', 'plant1', '--data', join(tmp.dir, 'cli'), '--database-url', url]);
       expect(r.status).toBe(0);
       return r.stdout.trim();
     };
     const oldSecret = add();
-    const created = runCli(['central', 'token', 'create', '--role', 'Viewer', '--name', 'ops', '--data', join(tmp.dir, 'cli'), '--database-url', url]);
+    const created = runCli(['central', 'token', 'create', '--create', '--role', 'Viewer', '--name', 'ops', '--data', join(tmp.dir, 'cli'), '--database-url', url]);
     expect(created.status).toBe(0);
     const token = created.stdout.trim();
     const args = (n: string): string[] => ['--data', join(tmp.dir, n), '--database-url', url, '--port', '0', '--grpc-port', '0'];

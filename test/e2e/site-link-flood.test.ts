@@ -17,7 +17,7 @@ describe('issue 8: a flood of big batches with a wrong secret', () => {
 
   beforeAll(async () => {
     tmp = tempDir();
-    expect(runCli(['central', 'site', 'add', 'plant1', '--data', tmp.dir]).status).toBe(0);
+    expect(runCli(['central', 'site', 'add', '--create', 'plant1', '--data', tmp.dir]).status).toBe(0);
     central = await SiteProcess.central(['--data', tmp.dir, '--port', '0', '--grpc-port', '0']);
   });
   afterAll(async () => {

@@ -37,10 +37,10 @@ describe('issue 8: one live session per site, with real processes', () => {
     tmp = tempDir();
     centralData = join(tmp.dir, 'central');
     projectDir = writeProject(join(tmp.dir, 'project'), { sites: { plant1: {} }, instances: { Pump1: { site: 'plant1', scripts: { noop: { file: 'noop.js', triggers: ['call'] } } } } }, { 'noop.js': 'return 1;' });
-    const added = runCli(['central', 'site', 'add', 'plant1', '--data', centralData]);
+    const added = runCli(['central', 'site', 'add', '--create', 'plant1', '--data', centralData]);
     expect(added.status).toBe(0);
     secret = added.stdout.trim();
-    const created = runCli(['central', 'token', 'create', '--role', 'Deployment', '--name', 'ops', '--data', centralData]);
+    const created = runCli(['central', 'token', 'create', '--create', '--role', 'Deployment', '--name', 'ops', '--data', centralData]);
     expect(created.status).toBe(0);
     token = created.stdout.trim();
   });

@@ -102,6 +102,15 @@ describe('issue 8 point 0: no spelling of an admin route reaches its handler wit
     { method: 'POST', path: '/admin/api/deployments' },
     { method: 'POST', path: `/admin/api/site-calls/${id}/retry` },
     { method: 'POST', path: `/admin/api/site-calls/${id}/discard` },
+    { method: 'GET', path: '/admin/api/tokens' },
+    { method: 'POST', path: '/admin/api/tokens/nobody/revoke' },
+    { method: 'POST', path: '/admin/api/sites/plant9/disable' },
+    { method: 'POST', path: '/admin/api/sites/plant9/enable' },
+    { method: 'DELETE', path: '/admin/api/sites/plant9' },
+    { method: 'GET', path: '/admin/api/deployments' },
+    { method: 'GET', path: '/admin/api/deployments/1' },
+    { method: 'POST', path: '/admin/api/deployments/1/rollback' },
+    { method: 'GET', path: '/admin/api/audit' },
   ];
   const siteRoutes: Route[] = [
     { method: 'GET', path: `/admin/api/operations/${id}` },

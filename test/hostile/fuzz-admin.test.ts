@@ -183,8 +183,8 @@ describe('issue 8 point 9: fuzzing both admin APIs of real processes', { timeout
   beforeAll(async () => {
     tmp = tempDir();
     const centralData = join(tmp.dir, 'central');
-    admin = runCli(['central', 'token', 'create', '--role', 'Admin', '--name', 'fuzz', '--data', centralData]).stdout.trim();
-    viewer = runCli(['central', 'token', 'create', '--role', 'Viewer', '--name', 'watch', '--data', centralData]).stdout.trim();
+    admin = runCli(['central', 'token', 'create', '--create', '--role', 'Admin', '--name', 'fuzz', '--data', centralData]).stdout.trim();
+    viewer = runCli(['central', 'token', 'create', '--create', '--role', 'Viewer', '--name', 'watch', '--data', centralData]).stdout.trim();
     const projectDir = writeProject(
       join(tmp.dir, 'project'),
       {

@@ -83,8 +83,8 @@ describe('issue 8 point 9: fuzzing the site link of a real central process', { t
     tmp = tempDir();
     const data = join(tmp.dir, 'central');
     const secrets: Record<string, string> = {};
-    for (const site of ['plant1', 'plant2']) secrets[site] = runCli(['central', 'site', 'add', site, '--data', data]).stdout.trim();
-    token = runCli(['central', 'token', 'create', '--role', 'Admin', '--name', 'fuzz', '--data', data]).stdout.trim();
+    for (const site of ['plant1', 'plant2']) secrets[site] = runCli(['central', 'site', 'add', '--create', site, '--data', data]).stdout.trim();
+    token = runCli(['central', 'token', 'create', '--create', '--role', 'Admin', '--name', 'fuzz', '--data', data]).stdout.trim();
     central = await SiteProcess.central(['--data', data, '--port', '0', '--grpc-port', '0']);
     const Ctor = siteLinkPackage().scadalink.v1.SiteLink;
     raw = new Ctor(`127.0.0.1:${central.grpcPort}`, grpc.credentials.createInsecure()) as unknown as RawClient;

@@ -43,7 +43,7 @@ function project(smtpPort: number, extra: object = {}): object {
       },
     },
     sharedScripts: { alert: { file: 'shared/alert.js' } },
-    notificationLists: { Operators: ['ops@plant.example', 'lead@plant.example'] },
+    notificationLists: { Operators: ['ops@plant.example', 'lead@plant.example'], Shift: ['ops@plant.example', 'gone@plant.example', 'lead@plant.example'] },
     smtp: {
       host: '127.0.0.1',
       port: smtpPort,
@@ -140,6 +140,42 @@ describe('notifications (Notify.To(list).Send)', () => {
     expect(smtp.mails).toHaveLength(0);
   });
 
+  it('a Send the server refuses one of three recipients of (550 5.1.1): Delivered to the two, the refused address and its reply in LastError, both attempt audit events and a warn event', async () => {
+    smtp = await startSmtpServer();
+    smtp.rejectRecipient('gone@plant.example', 550, '5.1.1 <gone@plant.example>: user unknown');
+    const s = open(smtp.port);
+    const id = (await s.callScript('Pump1', 'send', { list: 'Shift', subject: 'High flow', body: 'b' })) as string;
+    const done = await s.store.waitFor(id, ['Delivered']);
+    expect(smtp.mails).toHaveLength(1);
+    expect(smtp.mails[0]!.rcptTo).toEqual(['ops@plant.example', 'lead@plant.example']);
+
+    const refused = 'gone@plant.example (550 5.1.1 <gone@plant.example>: user unknown)';
+    expect(done.lastError).toContain('refused 1 of 3 recipients');
+    expect(done.lastError).toContain(refused);
+    const trail = s.store.outbox.forOperation(id);
+    expect(trail.map((e) => `${e.kind}/${e.status}`)).toEqual(['CachedSubmit/Submitted', 'NotificationCached/Attempted', 'CachedResolve/Delivered']);
+    for (const e of trail.slice(1)) expect(e.error).toBe(done.lastError);
+
+    const [event] = s.store.events.query({}).filter((e) => e.trackedOperationId === id);
+    expect(event).toMatchObject({ level: 'warn', category: 'PermanentFailure', instance: 'Pump1', script: 'send' });
+    expect(event!.message).toContain(refused);
+    expect(event!.details).toMatchObject({
+      code: 'SMTP_RECIPIENTS_REJECTED',
+      rejectedCount: 1,
+      recipientCount: 3,
+      rejected: [{ recipient: 'gone@plant.example', reply: '550 5.1.1 <gone@plant.example>: user unknown', smtpCode: 550 }],
+    });
+  });
+
+  it('a Send every recipient of which the server takes records no error and logs no event', async () => {
+    smtp = await startSmtpServer();
+    const s = open(smtp.port);
+    const id = (await s.callScript('Pump1', 'send', { list: 'Shift', subject: 'High flow', body: 'b' })) as string;
+    expect((await s.store.waitFor(id, ['Delivered'])).lastError).toBeNull();
+    expect(s.store.outbox.forOperation(id).map((e) => e.error)).toEqual([null, null, null]);
+    expect(s.store.events.query({}).filter((e) => e.trackedOperationId === id)).toEqual([]);
+  });
+
   it('an SMTP 4xx is transient: buffered, retried, delivered when the server accepts again', async () => {
     smtp = await startSmtpServer();
     smtp.rejectAt('RCPT', 451, 'try later');
@@ -163,7 +199,7 @@ describe('notifications (Notify.To(list).Send)', () => {
     const s = open(smtp.port);
     const err = (await s.callScript('Pump1', 'sendCatch', { list: 'Nobody' })) as { code: string; message: string };
     expect(err).toMatchObject({ code: 'UNKNOWN_NOTIFICATION_LIST' });
-    expect(err.message).toContain('no notification list Nobody (lists: Operators)');
+    expect(err.message).toContain('no notification list Nobody (lists: Operators, Shift)');
     expect(s.store.tracking.changedSince(0, 10)).toHaveLength(0);
   });
 

@@ -17,6 +17,12 @@ export type {
   SiteRecord,
   OperatorRole,
   TokenRecord,
+  TokenSummary,
+  NewToken,
+  ConfigSummary,
+  OperatorAction,
+  OperatorActionFilter,
+  CentralAdminStore,
 } from './types.js';
 export { SqliteCentralRepository } from './sqlite.js';
 export { PostgresCentralRepository, migratePostgres } from './postgres.js';

@@ -18,9 +18,8 @@ import { foreignRows, ingestRows, ownEvents, reconcileRows } from './ingest-rows
 import { insertAudit, ownersOf, upsertSiteCalls } from './postgres-ingest.js';
 import { Checkout, createCentralPool, describeTarget, inTransaction, whileUnreachable } from './pg-connection.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
+import { PostgresAdminStore } from './postgres-admin.js';
 import type {
-  ConfigReport,
-  ConfigRevision,
   AuditLogRow,
   CentralRepository,
   IngestResult,
@@ -31,14 +30,10 @@ import type {
   SiteCallKpis,
   SiteCallPage,
   SiteCallRow,
-  SiteRecord,
-  TokenRecord,
 } from './types.js';
 
 /** pg_advisory_xact_lock key that serialises migrations and partition creation across central nodes. */
 const SCHEMA_LOCK = 7_305_001;
-/** Serialises recording a configuration revision across central nodes. */
-const CONFIG_LOCK = 7_305_002;
 /** First key of the two-key advisory locks that make jobs cluster singletons. */
 const EXCLUSIVE_SPACE = 7_305_002;
 /** Months of AuditLog partitions created ahead of the current one. */
@@ -72,6 +67,11 @@ export async function migratePostgres(pool: pg.Pool, migrations: readonly Migrat
   });
 }
 
+/** An admin command pointed at a database central never used (issue 9, point 4). */
+export function noCentralStore(what: string): ScadaLinkError {
+  return new ScadaLinkError('NO_CENTRAL_STORE', `${what}: point --data or --database-url at central's database, or pass --create to make a new one`);
+}
+
 function lockLost(name: string, why: unknown): ScadaLinkError {
   return new ScadaLinkError('SINGLETON_LOCK_LOST', `the lock of ${name} was lost with its database connection: ${describeError(why)}`, {
     cause: why,
@@ -90,14 +90,13 @@ function nextMonth(month: string): string {
 
 const iso = (v: Date | null): string | null => (v === null ? null : v.toISOString());
 
-export class PostgresCentralRepository implements CentralRepository {
+export class PostgresCentralRepository extends PostgresAdminStore implements CentralRepository {
   readonly engine = 'postgres' as const;
-  readonly pool: pg.Pool;
   /** Months known to have an AuditLog partition. */
   readonly #months = new Set<string>();
 
   private constructor(pool: pg.Pool) {
-    this.pool = pool;
+    super(pool);
   }
 
   /**
@@ -105,15 +104,21 @@ export class PostgresCentralRepository implements CentralRepository {
    * MONTHS_AHEAD ahead. While the server cannot be reached this is retried for
    * `waitMs` (default 0: fail at once), then DATABASE_UNREACHABLE. Migrations
    * are one transaction, so one cut off half-way is retried from its start.
+   * `mustExist`: a database without central's schema is NO_CENTRAL_STORE
+   * rather than migrated from nothing (the admin commands).
    */
   static async open(
     connectionString: string,
-    options: { waitMs?: number; onRetry?: (err: unknown) => void } = {},
+    options: { waitMs?: number; onRetry?: (err: unknown) => void; mustExist?: boolean } = {},
   ): Promise<PostgresCentralRepository> {
     const pool = createCentralPool(connectionString);
     try {
       const repo = new PostgresCentralRepository(pool);
       await whileUnreachable(describeTarget(connectionString), options.waitMs ?? 0, async () => {
+        if (options.mustExist === true) {
+          const { rows } = await pool.query<{ ok: boolean }>(`SELECT to_regclass('schema_migrations') IS NOT NULL AS ok`);
+          if (rows[0]?.ok !== true) throw noCentralStore(`the database at ${describeTarget(connectionString)} has no central schema`);
+        }
         await migratePostgres(pool, readMigrations(centralPostgresMigrationsDir()));
         const now = new Date();
         const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)).toISOString();
@@ -283,22 +288,6 @@ export class PostgresCentralRepository implements CentralRepository {
     return { siteCalls: deleted.rowCount ?? 0, auditRows };
   }
 
-  async putToken(t: TokenRecord): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO tokens (token_id, name, role, secret_hash, created_at_utc) VALUES ($1, $2, $3, $4, now())',
-      [t.tokenId, t.name, t.role, t.secretHash],
-    );
-  }
-
-  async token(tokenId: string): Promise<TokenRecord | undefined> {
-    const { rows } = await this.pool.query<{ token_id: string; name: string; role: TokenRecord['role']; secret_hash: string }>(
-      'SELECT token_id, name, role, secret_hash FROM tokens WHERE token_id = $1',
-      [tokenId],
-    );
-    const r = rows[0];
-    return r === undefined ? undefined : { tokenId: r.token_id, name: r.name, role: r.role, secretHash: r.secret_hash };
-  }
-
   async claimRun(name: string, now: string, notBefore: string): Promise<boolean> {
     const r = await this.pool.query(
       `INSERT INTO jobs (name, last_run_at_utc) VALUES ($1, $2::timestamptz)
@@ -331,85 +320,9 @@ export class PostgresCentralRepository implements CentralRepository {
     }
   }
 
-  async putSite(name: string, secretHash: string): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO sites (name, secret_hash, created_at_utc) VALUES ($1, $2, now())
-       ON CONFLICT (name) DO UPDATE SET secret_hash = excluded.secret_hash`,
-      [name, secretHash],
-    );
-  }
-
-  async site(name: string): Promise<SiteRecord | undefined> {
-    const { rows } = await this.pool.query<PgSite>('SELECT * FROM sites WHERE name = $1', [name]);
-    return rows[0] === undefined ? undefined : siteOf(rows[0]);
-  }
-
-  async sites(): Promise<SiteRecord[]> {
-    const { rows } = await this.pool.query<PgSite>('SELECT * FROM sites ORDER BY name');
-    return rows.map(siteOf);
-  }
-
-  putConfig(files: Readonly<Record<string, string>>, sha256: string, createdBy: string): Promise<ConfigRevision> {
-    return inTransaction(this.pool, async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [CONFIG_LOCK]);
-      const latest = await latestConfigOn(client);
-      if (latest !== undefined && latest.sha256 === sha256) return latest;
-      await client.query('INSERT INTO config_revisions (content_sha256, content, created_at_utc, created_by) VALUES ($1, $2, now(), $3)', [
-        sha256,
-        JSON.stringify(files),
-        createdBy,
-      ]);
-      return (await latestConfigOn(client))!;
-    });
-  }
-
-  latestConfig(): Promise<ConfigRevision | undefined> {
-    return latestConfigOn(this.pool);
-  }
-
-  async reportConfig(site: string, report: ConfigReport): Promise<void> {
-    await this.pool.query('UPDATE sites SET config_revision = $1, config_error = $2, config_reported_at_utc = now() WHERE name = $3', [
-      report.revision,
-      report.error,
-      site,
-    ]);
-  }
-
   async close(): Promise<void> {
     await this.pool.end();
   }
-}
-
-interface PgSite {
-  name: string;
-  secret_hash: string;
-  created_at_utc: Date;
-  reconcile_version: string;
-  config_revision: string | null;
-  config_error: string | null;
-  config_reported_at_utc: Date | null;
-}
-
-function siteOf(r: PgSite): SiteRecord {
-  return {
-    name: r.name,
-    secretHash: r.secret_hash,
-    createdAtUtc: r.created_at_utc.toISOString(),
-    reconcileVersion: Number(r.reconcile_version),
-    configRevision: r.config_revision === null ? null : Number(r.config_revision),
-    configError: r.config_error,
-    configReportedAtUtc: iso(r.config_reported_at_utc),
-  };
-}
-
-async function latestConfigOn(q: pg.Pool | pg.PoolClient): Promise<ConfigRevision | undefined> {
-  const { rows } = await q.query<{ revision: string; content_sha256: string; content: Record<string, string>; created_at_utc: Date; created_by: string }>(
-    'SELECT * FROM config_revisions ORDER BY revision DESC LIMIT 1',
-  );
-  const r = rows[0];
-  return r === undefined
-    ? undefined
-    : { revision: Number(r.revision), sha256: r.content_sha256, files: r.content, createdAtUtc: r.created_at_utc.toISOString(), createdBy: r.created_by };
 }
 
 interface PgSiteCall {

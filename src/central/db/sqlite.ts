@@ -7,9 +7,8 @@ import Database from 'better-sqlite3';
 import { type AuditEvent, type OperationSnapshot, migrateSqlite, packageRoot, readMigrations } from '../../commons/index.js';
 import { foreignRows, ingestRows, ownEvents, reconcileRows, seedKind } from './ingest-rows.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
+import { SqliteAdminStore } from './sqlite-admin.js';
 import type {
-  ConfigReport,
-  ConfigRevision,
   AuditLogRow,
   CentralRepository,
   IngestResult,
@@ -20,8 +19,6 @@ import type {
   SiteCallKpis,
   SiteCallPage,
   SiteCallRow,
-  SiteRecord,
-  TokenRecord,
 } from './types.js';
 
 const TERMINAL = `('Delivered', 'Failed', 'Discarded')`;
@@ -69,20 +66,25 @@ export function centralSqliteMigrationsDir(): string {
   return join(packageRoot(), 'sql', 'central', 'sqlite');
 }
 
-export class SqliteCentralRepository implements CentralRepository {
+/** Opens (creating it if need be) and migrates the file. */
+function openDatabase(file: string): Database.Database {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  migrateSqlite(db, readMigrations(centralSqliteMigrationsDir()));
+  return db;
+}
+
+export class SqliteCentralRepository extends SqliteAdminStore implements CentralRepository {
   readonly engine = 'sqlite' as const;
-  readonly db: Database.Database;
   readonly #insertAudit: Database.Statement;
   readonly #upsertCall: Database.Statement;
   readonly #ingest: (site: string, events: readonly AuditEvent[], now: string) => IngestResult;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    migrateSqlite(this.db, readMigrations(centralSqliteMigrationsDir()));
+    super(openDatabase(file));
 
     this.#insertAudit = this.db.prepare(`INSERT INTO AuditLog
       (EventId, OccurredAtUtc, SourceSite, TrackedOperationId, Kind, Status, Channel, Target, Actor,
@@ -240,20 +242,6 @@ export class SqliteCentralRepository implements CentralRepository {
     return Promise.resolve(changes === 1);
   }
 
-  putToken(t: TokenRecord): Promise<void> {
-    this.db
-      .prepare('INSERT INTO Tokens (TokenId, Name, Role, SecretHash, CreatedAtUtc) VALUES (?, ?, ?, ?, ?)')
-      .run(t.tokenId, t.name, t.role, t.secretHash, new Date().toISOString());
-    return Promise.resolve();
-  }
-
-  token(tokenId: string): Promise<TokenRecord | undefined> {
-    const r = this.db.prepare('SELECT TokenId, Name, Role, SecretHash FROM Tokens WHERE TokenId = ?').get(tokenId) as
-      | { TokenId: string; Name: string; Role: TokenRecord['role']; SecretHash: string }
-      | undefined;
-    return Promise.resolve(r === undefined ? undefined : { tokenId: r.TokenId, name: r.Name, role: r.Role, secretHash: r.SecretHash });
-  }
-
   /** This instance's name in the Leases table. */
   readonly #holder = randomUUID();
 
@@ -274,55 +262,6 @@ export class SqliteCentralRepository implements CentralRepository {
     }
   }
 
-  putSite(name: string, secretHash: string): Promise<void> {
-    this.db
-      .prepare(`INSERT INTO Sites (Name, SecretHash, CreatedAtUtc) VALUES (?, ?, ?)
-        ON CONFLICT (Name) DO UPDATE SET SecretHash = excluded.SecretHash`)
-      .run(name, secretHash, new Date().toISOString());
-    return Promise.resolve();
-  }
-
-  site(name: string): Promise<SiteRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM Sites WHERE Name = ?').get(name) as SiteDbRow | undefined;
-    return Promise.resolve(row === undefined ? undefined : siteOf(row));
-  }
-
-  sites(): Promise<SiteRecord[]> {
-    return Promise.resolve((this.db.prepare('SELECT * FROM Sites ORDER BY Name').all() as SiteDbRow[]).map(siteOf));
-  }
-
-  putConfig(files: Readonly<Record<string, string>>, sha256: string, createdBy: string): Promise<ConfigRevision> {
-    const tx = this.db.transaction((): ConfigRevision => {
-      const latest = this.#latestConfig();
-      if (latest !== undefined && latest.sha256 === sha256) return latest;
-      this.db
-        .prepare('INSERT INTO ConfigRevisions (ContentSha256, Content, CreatedAtUtc, CreatedBy) VALUES (?, ?, ?, ?)')
-        .run(sha256, JSON.stringify(files), new Date().toISOString(), createdBy);
-      return this.#latestConfig()!;
-    });
-    return Promise.resolve(tx.immediate());
-  }
-
-  latestConfig(): Promise<ConfigRevision | undefined> {
-    return Promise.resolve(this.#latestConfig());
-  }
-
-  #latestConfig(): ConfigRevision | undefined {
-    const r = this.db.prepare('SELECT * FROM ConfigRevisions ORDER BY Revision DESC LIMIT 1').get() as
-      | { Revision: number; ContentSha256: string; Content: string; CreatedAtUtc: string; CreatedBy: string }
-      | undefined;
-    return r === undefined
-      ? undefined
-      : { revision: r.Revision, sha256: r.ContentSha256, files: JSON.parse(r.Content) as Record<string, string>, createdAtUtc: r.CreatedAtUtc, createdBy: r.CreatedBy };
-  }
-
-  reportConfig(site: string, report: ConfigReport): Promise<void> {
-    this.db
-      .prepare('UPDATE Sites SET ConfigRevision = ?, ConfigError = ?, ConfigReportedAtUtc = ? WHERE Name = ?')
-      .run(report.revision, report.error, new Date().toISOString(), site);
-    return Promise.resolve();
-  }
-
   /** A local file answers unless it is closed or unreadable. */
   ping(): Promise<void> {
     try {
@@ -337,28 +276,6 @@ export class SqliteCentralRepository implements CentralRepository {
     this.db.close();
     return Promise.resolve();
   }
-}
-
-interface SiteDbRow {
-  Name: string;
-  SecretHash: string;
-  CreatedAtUtc: string;
-  ReconcileVersion: number;
-  ConfigRevision: number | null;
-  ConfigError: string | null;
-  ConfigReportedAtUtc: string | null;
-}
-
-function siteOf(r: SiteDbRow): SiteRecord {
-  return {
-    name: r.Name,
-    secretHash: r.SecretHash,
-    createdAtUtc: r.CreatedAtUtc,
-    reconcileVersion: r.ReconcileVersion,
-    configRevision: r.ConfigRevision,
-    configError: r.ConfigError,
-    configReportedAtUtc: r.ConfigReportedAtUtc,
-  };
 }
 
 function siteCallOf(r: SiteCallDbRow): SiteCallRow {

@@ -28,6 +28,12 @@ export const SmtpErrorCode = {
   InvalidMessage: 'SMTP_INVALID_MESSAGE',
   /** The notifier was closed before or during the send. Transient: retry after restart. */
   NotifierClosed: 'SMTP_NOTIFIER_CLOSED',
+  /**
+   * Not a failure: the server took the message for some recipients and refused
+   * others at RCPT TO. The send counts as delivered (a retry would send it again
+   * to those who got it); the refused ones are named with their replies.
+   */
+  RecipientsRejected: 'SMTP_RECIPIENTS_REJECTED',
 } as const;
 export type SmtpErrorCode = (typeof SmtpErrorCode)[keyof typeof SmtpErrorCode];
 
@@ -162,7 +168,8 @@ function errText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function snippet(text: string, redact: (t: string) => string): string {
+/** A server's text as it may appear in a message: secrets removed, on one line, at most 200 characters. */
+export function snippet(text: string, redact: (t: string) => string): string {
   const flat = redact(text).replace(/\s+/g, ' ').trim();
   return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS)}…` : flat;
 }

@@ -2,6 +2,7 @@ export {
   SmtpNotifier,
   type SmtpMessage,
   type SmtpSendResult,
+  type RejectedRecipient,
   type SmtpNotifierOptions,
 } from './notifier.js';
 export { SmtpErrorCode, classifySmtpError, classifySmtpReplyCode, type SmtpTarget } from './classify.js';

@@ -6,7 +6,7 @@ import nodemailer from 'nodemailer';
 import type { Mail, SMTPPoolOptions, SMTPPoolSentMessageInfo, SendMailOptions } from 'nodemailer';
 import { DeliveryError, createRedactor, describeError } from '../../commons/index.js';
 import type { SmtpConfig } from '../../config/index.js';
-import { SmtpErrorCode, classifySmtpError, type SmtpTarget } from './classify.js';
+import { SmtpErrorCode, classifySmtpError, snippet, type SmtpTarget } from './classify.js';
 import { OAuth2TokenProvider, type AccessTokenSource } from './oauth2.js';
 
 export interface SmtpMessage {
@@ -17,9 +17,19 @@ export interface SmtpMessage {
   readonly recipients: readonly string[];
 }
 
+/** A recipient the server refused at RCPT TO while it took the message for others. */
+export interface RejectedRecipient {
+  readonly recipient: string;
+  /** The server's reply, redacted and cut to one line (e.g. `550 5.1.1 <x@example.com>: user unknown`). */
+  readonly reply: string;
+  readonly smtpCode: number | null;
+}
+
 export interface SmtpSendResult {
   /** The Message-ID header of the e-mail, with angle brackets. */
   readonly messageId: string;
+  /** Recipients the server refused; the message went to all the others. Empty when it took every one. */
+  readonly rejected: readonly RejectedRecipient[];
   /** Wall time of the send, including an OAuth2 re-authentication retry. */
   readonly durationMs: number;
 }
@@ -82,7 +92,7 @@ export class SmtpNotifier {
     this.#inFlight.add(attempt);
     try {
       const info = await attempt;
-      return { messageId: info.messageId, durationMs: performance.now() - started };
+      return { messageId: info.messageId, rejected: this.#rejected(info), durationMs: performance.now() - started };
     } finally {
       this.#inFlight.delete(attempt);
     }
@@ -111,6 +121,25 @@ export class SmtpNotifier {
     } catch (err) {
       throw this.#classify(err);
     }
+  }
+
+  /**
+   * nodemailer sends to the recipients the server took and reports the others
+   * only in the result (`rejected`, `rejectedErrors`); when it refused every
+   * one, sendMail throws instead (classified like any reply).
+   */
+  #rejected(info: SMTPPoolSentMessageInfo): RejectedRecipient[] {
+    const byRecipient = new Map<string, { response?: unknown; responseCode?: unknown }>();
+    for (const e of info.rejectedErrors ?? []) {
+      const recipient = (e as { recipient?: unknown }).recipient;
+      if (typeof recipient === 'string') byRecipient.set(recipient, e);
+    }
+    return (info.rejected ?? []).map((recipient) => {
+      const e = byRecipient.get(recipient);
+      const code = typeof e?.responseCode === 'number' ? e.responseCode : null;
+      const reply = typeof e?.response === 'string' ? snippet(e.response, (t) => this.#redact(t)) : String(code ?? 'refused');
+      return { recipient, reply, smtpCode: code };
+    });
   }
 
   #compose(message: SmtpMessage): SendMailOptions {

@@ -28,6 +28,20 @@ export interface DeliveryContext {
 export interface DeliveryResult {
   readonly httpStatus?: number;
   readonly body?: unknown;
+  /**
+   * Delivered, but not all of it (an SMTP server refused some recipients):
+   * the operation is Delivered all the same, and this is recorded as the
+   * attempt's error and LastError and logged at warn.
+   */
+  readonly partial?: PartialDelivery;
+}
+
+export interface PartialDelivery {
+  readonly code: string;
+  /** One line for LastError and the audit event. */
+  readonly message: string;
+  /** Structured, for the site event log (e.g. each refused recipient with its reply). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /** Delivers one attempt; throws a classified DeliveryError on failure. */
@@ -223,7 +237,7 @@ export class StoreAndForwardEngine {
       return { trackedOperationId: op.id, status: outcome === 'Parked' ? 'Parked' : 'Forwarded' };
     }
     releaseSlot();
-    await this.store.attemptSucceeded(op, { durationMs: performance.now() - started, httpStatus: result.httpStatus ?? null });
+    await this.store.attemptSucceeded(op, { durationMs: performance.now() - started, httpStatus: result.httpStatus ?? null, partial: result.partial });
     this.stats.attempts.delivered++;
     return { trackedOperationId: op.id, status: 'Delivered', result };
   }

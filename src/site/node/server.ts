@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type Query, ScadaLinkError, answerErrorsAsJson, httpServerOptions } from '../../commons/index.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue } from '../../scripts/index.js';
 import type { SiteRuntime } from '../runtime/site-runtime.js';
-import { eventsQuery, parkedQuery } from './admin-query.js';
+import { attributeBody, eventsQuery, isObject, noQuery, operatorBody, parkedQuery } from './admin-query.js';
 import { siteMetrics } from './metrics.js';
 
 const STATUS_OF: Readonly<Record<string, number>> = {
@@ -105,9 +105,10 @@ export async function siteServer(current: () => SiteRuntime | undefined, info: I
 
 /** The routes of the admin context (mounted under /admin/api). Errors thrown here are answered by the node's error handler. */
 function adminRoutes(app: FastifyInstance, running: () => SiteRuntime, payloadLimit: number): void {
-  app.get<{ Params: { id: string } }>('/operations/:id', async (req) => {
+  app.get<{ Params: { id: string }; Querystring: Query }>('/operations/:id', async (req) => {
+    noQuery(req.query);
     const snap = running().engine.status(req.params.id);
-    if (snap === undefined) throw new ScadaLinkError('OPERATION_NOT_FOUND', `no operation ${req.params.id}`);
+    if (snap === undefined) throw new ScadaLinkError('OPERATION_NOT_FOUND', `no operation ${req.params.id.slice(0, 100)}`);
     return snap;
   });
   app.get<{ Querystring: Query }>('/parked', async (req) => {
@@ -115,34 +116,31 @@ function adminRoutes(app: FastifyInstance, running: () => SiteRuntime, payloadLi
     return running().store.buffer.parked(q.after, q.limit).map((op) => ({ ...op, request: undefined, ...running().engine.status(op.id) }));
   });
   for (const action of ['retry', 'discard'] as const) {
-    app.post<{ Params: { id: string }; Body: unknown }>(`/operations/:id/${action}`, async (req) => {
-      const body = req.body === undefined ? {} : req.body;
-      const given = isObject(body) ? body['operator'] : undefined;
-      if (!isObject(body) || (given !== undefined && typeof given !== 'string')) {
-        throw new ScadaLinkError('INVALID_REQUEST', 'body must be {"operator": "<name>"} or empty');
-      }
-      const operator = typeof given === 'string' ? given : 'operator';
+    app.post<{ Params: { id: string }; Querystring: Query; Body: unknown }>(`/operations/:id/${action}`, async (req) => {
+      noQuery(req.query);
+      const operator = operatorBody(req.body) ?? 'operator';
       return action === 'retry' ? running().engine.retryParked(req.params.id, operator) : running().engine.discardParked(req.params.id, operator);
     });
   }
-  app.post<{ Params: { instance: string; script: string }; Body: unknown }>(
+  app.post<{ Params: { instance: string; script: string }; Querystring: Query; Body: unknown }>(
     '/instances/:instance/scripts/:script/call',
     { bodyLimit: payloadLimit },
     async (req) => {
+      noQuery(req.query);
       const params = req.body === undefined ? {} : req.body;
       if (!isObject(params)) throw new ScadaLinkError('INVALID_REQUEST', "body must be a JSON object of the script's parameters");
-      return { result: await running().callScript(req.params.instance, req.params.script, params) };
+      return { result: await running().callScript(req.params.instance, req.params.script, params as JsonObject) };
     },
   );
-  app.get<{ Params: { instance: string } }>('/instances/:instance/attributes', async (req) => running().attributes(req.params.instance));
-  app.put<{ Params: { instance: string; name: string }; Body: unknown }>('/instances/:instance/attributes/:name', async (req) => {
-    if (!isObject(req.body) || !('value' in req.body)) throw new ScadaLinkError('INVALID_REQUEST', 'body must be {"value": ...}');
-    await running().setAttribute(req.params.instance, req.params.name, req.body.value as JsonValue);
+  app.get<{ Params: { instance: string }; Querystring: Query }>('/instances/:instance/attributes', async (req) => {
+    noQuery(req.query);
+    return running().attributes(req.params.instance);
+  });
+  app.put<{ Params: { instance: string; name: string }; Querystring: Query; Body: unknown }>('/instances/:instance/attributes/:name', async (req) => {
+    noQuery(req.query);
+    const value = attributeBody(req.body) as JsonValue;
+    await running().setAttribute(req.params.instance, req.params.name, value);
     return { value: running().getAttribute(req.params.instance, req.params.name) };
   });
   app.get<{ Querystring: Query }>('/events', async (req) => running().store.events.query(eventsQuery(req.query)));
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,7 +1,11 @@
 import { DeliveryError } from '../../commons/index.js';
 import type { SmtpConfig } from '../../config/index.js';
-import { SmtpNotifier } from '../../integrations/index.js';
-import type { DeliveryHandler } from '../engine/engine.js';
+import { type RejectedRecipient, SmtpErrorCode, SmtpNotifier } from '../../integrations/index.js';
+import type { DeliveryHandler, PartialDelivery } from '../engine/engine.js';
+
+// Refused recipients named in LastError (the event log's details carry up to MAX_LISTED).
+const MAX_NAMED = 10;
+const MAX_LISTED = 100;
 
 /** The store-and-forward target of every notification: the project's SMTP server. */
 export const NOTIFICATION_TARGET = 'smtp';
@@ -49,7 +53,22 @@ export class Notifications {
 export function notificationHandler(notifications: Notifications): DeliveryHandler {
   return async (ctx) => {
     const req = ctx.request as NotificationRequest;
-    await notifications.notifier().send({ subject: req.subject, body: req.body, recipients: req.recipients });
-    return {};
+    const sent = await notifications.notifier().send({ subject: req.subject, body: req.body, recipients: req.recipients });
+    return sent.rejected.length === 0 ? {} : { partial: partialDelivery(sent.rejected, req.recipients.length) };
+  };
+}
+
+/**
+ * Some recipients refused, the others reached: the operation stays Delivered
+ * (retrying would send the e-mail again to those who got it), and the refused
+ * ones are named with the server's reply (docs/notifications.md).
+ */
+function partialDelivery(rejected: readonly RejectedRecipient[], total: number): PartialDelivery {
+  const named = rejected.slice(0, MAX_NAMED).map((r) => `${r.recipient} (${r.reply})`);
+  const more = rejected.length > MAX_NAMED ? ` and ${rejected.length - MAX_NAMED} more` : '';
+  return {
+    code: SmtpErrorCode.RecipientsRejected,
+    message: `the SMTP server refused ${rejected.length} of ${total} recipients, the others were sent the e-mail: ${named.join('; ')}${more}`,
+    details: { rejectedCount: rejected.length, recipientCount: total, rejected: rejected.slice(0, MAX_LISTED) },
   };
 }

@@ -40,6 +40,8 @@ export interface SubmitInput {
 export interface AttemptInfo {
   readonly durationMs: number;
   readonly httpStatus?: number | null;
+  /** A success that reached only part of its audience (engine's PartialDelivery). */
+  readonly partial?: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> };
 }
 
 /** Where an operation rests after a failed attempt. */
@@ -215,22 +217,31 @@ export class SiteStore {
     }, RERUNNABLE);
   }
 
-  /** An attempt succeeded: `<Channel>Cached/Attempted` then `CachedResolve/Delivered`. */
+  /**
+   * An attempt succeeded: `<Channel>Cached/Attempted` then `CachedResolve/Delivered`.
+   * A partial success is Delivered too, with its message as the error of both
+   * events and as LastError, and a warn event in the log.
+   */
   attemptSucceeded(op: BufferedOperation, info: AttemptInfo): Promise<boolean> {
     return this.committer.run(() => {
       const now = this.nowIso();
       const http = info.httpStatus ?? null;
-      const written = this.tracking.recordFinalAttempt(op.id, op.retryCount, null, http, OperationStatus.Delivered, now);
+      const partial = info.partial;
+      const written = this.tracking.recordFinalAttempt(op.id, op.retryCount, partial?.message ?? null, http, OperationStatus.Delivered, now);
       if (!written) {
         this.buffer.delete(op.id);
         return false;
       }
       const [attempted, delivered] = written;
       const actor = scriptActor(op.sourceInstanceId, op.sourceScript);
-      const details = { httpStatus: http, durationMs: info.durationMs };
+      const details = { error: partial?.message ?? null, httpStatus: http, durationMs: info.durationMs };
       this.audit(auditEvent(ATTEMPT_KIND[op.channel], OperationStatus.Attempted, attempted, actor, this.sourceNode, details));
       this.audit(auditEvent(AuditKind.CachedResolve, OperationStatus.Delivered, delivered, actor, this.sourceNode, details));
       this.buffer.delete(op.id);
+      if (partial !== undefined) {
+        const event = this.opEvent(op, 'warn', 'PermanentFailure', `delivered in part: ${partial.message}`, partial.code);
+        this.log({ ...event, details: { ...event.details, ...partial.details } }, now);
+      }
       return true;
     }, RERUNNABLE);
   }

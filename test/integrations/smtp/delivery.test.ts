@@ -52,6 +52,39 @@ describe('SmtpNotifier delivery', () => {
     expect(result.durationMs).toBeGreaterThan(0);
   });
 
+  it('a server refusing one of three recipients at RCPT TO (550 5.1.1): the others get the e-mail, the send names the refused one with its reply', async () => {
+    server = await startSmtpServer();
+    server.rejectRecipient('gone@plant.example', 550, '5.1.1 <gone@plant.example>: user unknown');
+    notifier = new SmtpNotifier(basicSettings(server.port));
+    const recipients = ['ops@plant.example', 'gone@plant.example', 'chief@plant.example'];
+
+    const result = await notifier.send({ subject: 'Tank 3 level high', body: 'Tank 3 is at 97%.', recipients });
+
+    expect(server.mails).toHaveLength(1);
+    expect(server.mails[0]!.rcptTo).toEqual(['ops@plant.example', 'chief@plant.example']);
+    expect(result.rejected).toEqual([{ recipient: 'gone@plant.example', reply: '550 5.1.1 <gone@plant.example>: user unknown', smtpCode: 550 }]);
+  });
+
+  it('a server taking every recipient: the send reports none refused', async () => {
+    server = await startSmtpServer();
+    notifier = new SmtpNotifier(basicSettings(server.port));
+    expect((await notifier.send(message())).rejected).toEqual([]);
+  });
+
+  it('a server refusing every recipient: the send fails (5xx only: permanent; any 4xx among them: transient)', async () => {
+    server = await startSmtpServer();
+    server.rejectRecipient('a@plant.example', 550, '5.1.1 user unknown');
+    server.rejectRecipient('b@plant.example', 550, '5.1.1 user unknown');
+    notifier = new SmtpNotifier(basicSettings(server.port));
+    const permanent = await notifier.send({ subject: 's', body: 'b', recipients: ['a@plant.example', 'b@plant.example'] }).catch((e: unknown) => e);
+    expect(permanent).toBeInstanceOf(DeliveryError);
+    expect(permanent).toMatchObject({ code: SmtpErrorCode.Reply, classification: 'permanent' });
+    server.rejectRecipient('b@plant.example', 452, '4.2.2 mailbox full');
+    const transient = await notifier.send({ subject: 's', body: 'b', recipients: ['a@plant.example', 'b@plant.example'] }).catch((e: unknown) => e);
+    expect(transient).toMatchObject({ code: SmtpErrorCode.Reply, classification: 'transient' });
+    expect(server.mails).toHaveLength(0);
+  });
+
   it('StartTLS upgrades before authenticating (self-signed certificate trusted via ca)', async () => {
     server = await startSmtpServer({ cert });
     notifier = new SmtpNotifier(basicSettings(server.port, { tls: 'StartTLS', caFile: cert.file }));

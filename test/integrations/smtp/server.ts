@@ -42,6 +42,8 @@ export interface TestSmtpServer {
   setAuth(policy: AuthPolicy): void;
   /** From now on, answer `code message` at `stage` (undefined: accept again). */
   rejectAt(stage: Stage | undefined, code?: number, message?: string): void;
+  /** From now on, answer `code message` to RCPT TO of this address only (its other recipients are taken). */
+  rejectRecipient(address: string, code?: number, message?: string): void;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startSmtpServer(opts: StartOptions = {}): Promise<TestSmtp
   const mailWaiters: { count: number; resolve: () => void }[] = [];
   let policy = opts.auth ?? ACCEPT_ALL;
   let rejection: { stage: Stage; code: number; message: string } | undefined;
+  const refusedRecipients = new Map<string, { code: number; message: string }>();
   let open = 0;
   let max = 0;
   let total = 0;
@@ -110,8 +113,10 @@ export async function startSmtpServer(opts: StartOptions = {}): Promise<TestSmtp
     onMailFrom(_address, _session, callback) {
       callback(refuse('MAIL'));
     },
-    onRcptTo(_address, _session, callback) {
-      callback(refuse('RCPT'));
+    onRcptTo(address, _session, callback) {
+      const refusal = refusedRecipients.get(address.address);
+      if (refusal !== undefined) return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+      return callback(refuse('RCPT'));
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
@@ -157,6 +162,9 @@ export async function startSmtpServer(opts: StartOptions = {}): Promise<TestSmtp
     },
     rejectAt: (stage, code = 550, message = 'rejected') => {
       rejection = stage === undefined ? undefined : { stage, code, message };
+    },
+    rejectRecipient: (address, code = 550, message = '5.1.1 user unknown') => {
+      refusedRecipients.set(address, { code, message });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
