@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, hashSecret } from '../../src/commons/index.js';
-import { type CentralNode, createToken, openCentralRepository, startCentralNode } from '../../src/central/index.js';
+import { type CentralNode, createToken, openCentralRepository, rollbackTo, startCentralNode } from '../../src/central/index.js';
 import { bundleOf } from '../../src/config/index.js';
 import { type SiteNode, startSiteNode } from '../../src/site/index.js';
 import { tempDir } from '../support/index.js';
@@ -77,6 +77,22 @@ describe('central and the site refuse a revision with a broken script', () => {
     expect((err as ConfigError).issues.map((i) => `${i.path} ${i.message}`)).toEqual([
       'scripts/hello.js:2:34 UNKNOWN_SYSTEM external system ERP is not defined in externalSystems',
     ]);
+  });
+
+  it('a rollback to a revision recorded before central checked scripts, holding a broken one, is refused (CONFIG_INVALID) and records nothing', async () => {
+    const repo = await openCentralRepository({ dataDir: join(tmp.dir, 'central') });
+    try {
+      const broken = bundleOf({ 'scadalink.yaml': 'sites: { plant1: {} }\ninstances:\n  Pump1: { site: plant1, scripts: { hello: { file: hello.js } } }\n', 'scripts/hello.js': BROKEN });
+      await repo.putConfig(broken.files, broken.sha256, 'an older central');
+      const good = bundleOf({ ...broken.files, 'scripts/hello.js': "return 'v2';\n" });
+      await repo.putConfig(good.files, good.sha256, 'central start');
+      const err = await rollbackTo(repo, 'operator', 1).catch((e: unknown) => e);
+      expect((err as ConfigError).code).toBe('CONFIG_INVALID');
+      expect((err as ConfigError).issues.map((i) => i.path)).toEqual(['scripts/hello.js:2:11']);
+      expect((await repo.latestConfig())?.revision).toBe(2);
+    } finally {
+      await repo.close();
+    }
   });
 
   it('a site refuses a revision with a broken script injected past central (CONFIG_INVALID) and keeps running what it ran', async () => {
