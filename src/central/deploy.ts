@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ScadaLinkError, describeError } from '../commons/index.js';
 import { checkProjectForSites, readProjectBundle } from '../config/index.js';
 import type { SiteLinkServer, SiteSession } from '../transport/index.js';
+import { problemsError, validateBundle } from '../validate/index.js';
 import type { CentralRepository, ConfigReport, ConfigRevision } from './db/index.js';
 import { rollbackTo } from './lifecycle.js';
 
@@ -35,16 +36,19 @@ export class Deployer {
 
   /**
    * Reads the project directory and records it as a revision if it changed.
-   * Throws ConfigError (naming each bad path) for a project no site could run;
-   * unset `${ENV}` references are the sites' to resolve.
+   * Throws ConfigError (CONFIG_INVALID naming each bad path, or each script
+   * problem as `file:line:col`) for a project no site could run; unset
+   * `${ENV}` references are the sites' to resolve.
    */
   async record(by: string): Promise<{ config: ConfigRevision; created: boolean }> {
     if (this.projectDir === undefined) {
       throw new ScadaLinkError('NO_PROJECT', 'this central node was started without --project; it has nothing to deploy');
     }
-    // Validate exactly what is shipped.
+    // Validate exactly what is shipped: the configuration, then every script (a broken one never reaches a site).
     const bundle = readProjectBundle(this.projectDir);
     checkProjectForSites(bundle, this.projectDir, this.env);
+    const problems = await validateBundle(bundle, this.projectDir, this.env);
+    if (problems.length > 0) throw problemsError(problems);
     const before = await this.repo.latestConfig();
     const config = await this.repo.putConfig(bundle.files, bundle.sha256, by);
     return { config, created: config.revision !== before?.revision };

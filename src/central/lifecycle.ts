@@ -4,6 +4,8 @@
 // with the operator's name (the token's name, or the CLI's --operator).
 import { randomBytes } from 'node:crypto';
 import { ScadaLinkError, hashSecret } from '../commons/index.js';
+import { bundleOf } from '../config/index.js';
+import { problemsError, validateBundle } from '../validate/index.js';
 import type { CentralRepository, ConfigRevision, OperatorRole, SiteRecord, TokenSummary } from './db/index.js';
 import { createToken, findToken, tokenIdOf } from './tokens.js';
 
@@ -67,11 +69,16 @@ export async function configRevision(repo: CentralRepository, revision: number):
 
 /**
  * Records a new revision whose files are revision N's, noted `rollback of N`
- * (none when the newest revision already has them). Central's nodes send it
+ * (none when the newest revision already has them). Refused with CONFIG_INVALID
+ * when N fails the checks a new revision must pass (`scadalink validate`). Central's nodes send it
  * to their sites as they send any new revision.
  */
 export async function rollbackTo(repo: CentralRepository, operator: string, revision: number): Promise<{ config: ConfigRevision; created: boolean }> {
   const target = await configRevision(repo, revision);
+  // A revision recorded before central checked scripts may hold a broken one: the same checks as a new revision.
+  // Relative paths resolve against the working directory; only the names and scripts matter here.
+  const problems = await validateBundle(bundleOf(target.files), '.', process.env);
+  if (problems.length > 0) throw problemsError(problems);
   const before = await repo.latestConfig();
   const config = await repo.putConfig(target.files, target.sha256, operator, `rollback of ${revision}`);
   const created = config.revision !== before?.revision;

@@ -3,6 +3,7 @@ import { packageVersion } from '../site/index.js';
 import { registerCentralCommands } from './central-commands.js';
 import { registerDevCommand } from './dev-command.js';
 import { registerSiteCommands } from './site-commands.js';
+import { registerValidateCommand } from './validate-command.js';
 
 /**
  * The `scadalink` command tree, unparsed: main.ts runs it, the docs test reads it.
@@ -17,5 +18,6 @@ export function buildProgram(): Command {
   registerSiteCommands(program);
   registerCentralCommands(program);
   registerDevCommand(program);
+  registerValidateCommand(program);
   return program;
 }

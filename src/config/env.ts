@@ -26,9 +26,8 @@ export function substituteEnv(tree: unknown, env: NodeJS.ProcessEnv): Substitute
     if (typeof node === 'string') return substitute(node, path);
     if (Array.isArray(node)) return node.map((item, i) => visit(item, [...path, i]));
     if (node !== null && typeof node === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(node)) out[key] = visit(value, [...path, key]);
-      return out;
+      // fromEntries defines own properties: a `__proto__` key stays a key (and is reported), never the prototype.
+      return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, visit(value, [...path, key])]));
     }
     return node;
   };

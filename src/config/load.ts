@@ -5,11 +5,11 @@
 
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { type Document, LineCounter, isScalar, parseDocument, visit } from 'yaml';
 import { ConfigError } from '../commons/index.js';
 import { substituteEnv } from './env.js';
 import type { Issue } from './issues.js';
-import { fromZod, issueMessage } from './issues.js';
+import { formatPath, fromZod, issueMessage } from './issues.js';
 import { resolveProject, type ScriptReader } from './resolve.js';
 import { registerProjectSecrets } from './secrets.js';
 import { ProjectSchema } from './schema.js';
@@ -22,20 +22,80 @@ function fail(issues: readonly Issue[]): never {
   throw new ConfigError(issues);
 }
 
+/** Aliases one document may expand: enough for shared settings, far too few for a "billion laughs". */
+export const MAX_YAML_ALIASES = 1000;
+
+function yamlIssue(message: string, pos: { line: number; col: number } | undefined): Issue {
+  return { path: PROJECT_FILE, message: pos === undefined ? message : `line ${pos.line}, column ${pos.col}: ${message}` };
+}
+
+/**
+ * Duplicate keys in every mapping, in one pass with a set per mapping. The yaml
+ * package's own check compares each key with all before it, which takes
+ * minutes for a mapping of 100,000 entries.
+ */
+function duplicateKeys(doc: Document, lines: LineCounter): Issue[] {
+  const issues: Issue[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = pair.key.value;
+        if (key === MERGE_KEY) continue; // merge keys (`<<: *a`) may repeat
+        if (seen.has(key)) {
+          const at = pair.key.range?.[0];
+          issues.push(yamlIssue('Map keys must be unique', at === undefined ? undefined : lines.linePos(at)));
+        }
+        seen.add(key);
+      }
+    },
+  });
+  return issues;
+}
+
+const MERGE_KEY = '<<';
+
+/** Maps become objects with every key an own property, `__proto__` included (never the prototype). */
+function plain(value: unknown): unknown {
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), plain(v)]));
+  if (Array.isArray(value)) return value.map(plain);
+  return value;
+}
+
 function parseYaml(text: string): unknown {
-  // `merge` lets users share settings with YAML anchors (`<<: *defaults`);
-  // duplicate keys are errors by default in yaml 2, which catches copy-paste slips.
-  const doc = parseDocument(text, { merge: true, prettyErrors: true });
+  // `merge` lets users share settings with YAML anchors (`<<: *defaults`).
+  // Duplicate keys are errors (they catch copy-paste slips), checked below.
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { merge: true, prettyErrors: true, uniqueKeys: false, lineCounter: lines });
   if (doc.errors.length > 0) {
     fail(doc.errors.map((e) => {
-      const at = e.linePos?.[0];
-      const where = at ? `line ${at.line}, column ${at.col}: ` : '';
-      // Drop yaml's own " at line …" suffix and source excerpt; the position is given above.
-      const message = e.message.split(' at line ')[0] ?? 'syntax error';
-      return { path: PROJECT_FILE, message: `${where}${message}` };
+      // Drop yaml's own " at line …" suffix and source excerpt; the position is given first.
+      return yamlIssue(e.message.split(' at line ')[0] ?? 'syntax error', e.linePos?.[0]);
     }));
   }
-  return doc.toJS() ?? {};
+  const duplicates = duplicateKeys(doc, lines);
+  if (duplicates.length > 0) fail(duplicates);
+  if (doc.contents === null) fail([{ path: PROJECT_FILE, message: 'the file is empty: a project defines at least its sites' }]);
+  let tree: unknown;
+  try {
+    tree = doc.toJS({ mapAsMap: true, maxAliasCount: MAX_YAML_ALIASES });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    if (!err.message.startsWith('Excessive alias')) fail([{ path: PROJECT_FILE, message: err.message }]);
+    fail([{ path: PROJECT_FILE, message: `aliases expand to too many nodes (at most ${MAX_YAML_ALIASES} alias uses): refused as a possible "billion laughs" attack` }]);
+  }
+  return plain(tree) ?? {};
+}
+
+/** Every `__proto__` key in the tree, as an issue at its own path. */
+function reservedKeys(node: unknown, path: readonly (string | number)[]): Issue[] {
+  if (Array.isArray(node)) return node.flatMap((item, i) => reservedKeys(item, [...path, i]));
+  if (node === null || typeof node !== 'object') return [];
+  return Object.entries(node).flatMap(([key, value]) => [
+    ...(key === '__proto__' ? [{ path: formatPath([...path, key]), message: 'reserved name: choose another' }] : []),
+    ...reservedKeys(value, [...path, key]),
+  ]);
 }
 
 function fileReader(dir: string): ScriptReader {
@@ -70,8 +130,11 @@ export function parseProject(
   const report = (later: readonly Issue[]): never =>
     fail([...envIssues, ...later.filter((i) => !envIssues.some((e) => i.path === e.path || i.path.startsWith(`${e.path}.`)))]);
 
+  // The schema would drop a `__proto__` key without a word (zod strips it); it is reported under its own path.
+  const reserved = reservedKeys(value, []);
   const parsed = ProjectSchema.safeParse(value, { error: issueMessage });
-  if (!parsed.success) return report(fromZod(parsed.error));
+  if (!parsed.success) return report([...reserved, ...fromZod(parsed.error).filter((i) => !reserved.some((r) => r.path === i.path))]);
+  if (reserved.length > 0) return report(reserved);
   const issues: Issue[] = [];
   const reader = readScript ?? fileReader(absDir);
   const project = resolveProject(parsed.data, { dir: absDir, dataDir: resolve(dataDir), readScript: reader, fromEnv, secretsAt, issues });

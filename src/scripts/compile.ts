@@ -42,11 +42,16 @@ export interface CompiledScript {
 const PREFIX = `${WIRE.invoke}(async function () {\n`;
 const SUFFIX = '\n});\n';
 
+/** A script body as the isolate compiles it: line N of the body is line N + 1 of the result. */
+export function wrapScript(source: string): string {
+  return PREFIX + source + SUFFIX;
+}
+
 type TypeScript = typeof ts;
 let typescript: Promise<TypeScript> | undefined;
 
 // typescript is large (~9 MB of JS); load it only when a TS script shows up.
-function loadTypeScript(): Promise<TypeScript> {
+export function loadTypeScript(): Promise<TypeScript> {
   typescript ??= import('typescript').then((m) => (m as { default?: TypeScript }).default ?? m);
   return typescript;
 }
@@ -88,7 +93,7 @@ function compileError(filename: string, message: string, line?: number, column?:
 
 async function transpile(key: string, source: string, filename: string): Promise<CompiledScript> {
   const tsc = await loadTypeScript();
-  const out = tsc.transpileModule(PREFIX + source + SUFFIX, {
+  const out = tsc.transpileModule(wrapScript(source), {
     fileName: filename,
     reportDiagnostics: true,
     compilerOptions: {
@@ -131,7 +136,7 @@ export class ScriptCompiler {
     const compiled =
       language === 'ts'
         ? transpile(key, src.source, filename)
-        : Promise.resolve(withBodyCheck({ key, code: PREFIX + src.source + SUFFIX, filename, lineOffset: -1 }));
+        : Promise.resolve(withBodyCheck({ key, code: wrapScript(src.source), filename, lineOffset: -1 }));
     this.#cache.set(key, compiled);
     if (this.#cache.size > this.capacity) {
       const oldest = this.#cache.keys().next().value;

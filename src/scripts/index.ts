@@ -25,5 +25,5 @@ export {
 } from './host-ops.js';
 export { ScriptSandbox, DEFAULT_MAX_PAYLOAD_BYTES, type SandboxOptions, type RunRequest } from './sandbox.js';
 export type { HostEntry } from './wire.js';
-export type { ScriptLanguage, ScriptSource } from './compile.js';
+export { ScriptCompiler, loadTypeScript, wrapScript, type ScriptLanguage, type ScriptSource } from './compile.js';
 export { ScriptErrorCode, type JsonValue, type JsonObject } from './protocol.js';

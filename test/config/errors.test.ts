@@ -93,9 +93,12 @@ externalSystems:
     ]);
   });
 
-  it('rejects a file that is not a mapping; an empty file is an empty project', () => {
+  it('rejects a file that is not a mapping, and an empty file (central and site alike); `{}` is an empty project', () => {
     expect(issuesOf(load('- just\n- a list\n'))).toEqual(['(root): expected mapping, got list']);
-    expect(load('# nothing yet\n')().instances).toEqual({});
+    const empty = 'scadalink.yaml: the file is empty: a project defines at least its sites';
+    expect(issuesOf(load(''))).toEqual([empty]);
+    expect(issuesOf(load('# nothing yet\n'))).toEqual([empty]);
+    expect(load('{}\n')().instances).toEqual({});
   });
 });
 

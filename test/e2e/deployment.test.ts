@@ -104,7 +104,7 @@ describe('configuration deployment (central issue, point 10)', () => {
     const after = await centralApi<SitesAnswer>('/admin/api/sites');
     expect(after.body.latestRevision?.revision).toBe(2);
     expect(after.body.sites[0]).toMatchObject({ connected: true, configRevision: 2, configError: null });
-  });
+  }, 60_000); // central checks the scripts at each start, the site at each deployment: each process loads the TypeScript compiler once
 
   it('a deployment the site cannot load is refused: the site keeps running its revision and central records why', async () => {
     project('v1');

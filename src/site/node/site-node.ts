@@ -15,6 +15,7 @@ import { TelemetryForwarder } from '../telemetry/forwarder.js';
 import { attemptMetrics } from './attempt-metrics.js';
 import { siteMetrics } from './metrics.js';
 import { siteServer } from './server.js';
+import { assertScriptsValid } from '../../validate/index.js';
 
 export interface SiteNodeOptions {
   /**
@@ -125,6 +126,8 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       if (!p.sites[siteName]) {
         throw new ConfigError([{ path: `sites.${siteName}`, message: 'this site is not in the deployed project' }]);
       }
+      // The same script checks as central's, for a revision that did not pass them there.
+      await assertScriptsValid(p);
       const previous = current;
       current = undefined;
       if (previous !== undefined) await halt(previous);
