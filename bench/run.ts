@@ -86,6 +86,12 @@ const BENCHES: Record<string, Bench> = {
     about: 'runs/s of a trivial script in the sandbox: back to back, 4 in flight, and latency of a sparse run',
     inDefault: true,
   },
+  'script-load': {
+    file: 'cases/script-load.js',
+    args: [],
+    about: 'a trivial script at 1, 4 and 64 concurrent callers: runs/s, CPU µs per run, isolates created/disposed (target <= 150 µs)',
+    inDefault: true,
+  },
   'deliver-http': {
     file: 'cases/deliver-http.js',
     args: [],

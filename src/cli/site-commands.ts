@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MAX_PAGE, ScadaLinkError, TELEMETRY_LIMITS } from '../commons/index.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES } from '../scripts/index.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_WARM_ISOLATES } from '../scripts/index.js';
 import { EVENT_CATEGORIES, EVENT_LEVELS, SITE_DB_FILE, SiteStore, type SynchronousMode, eventsQuery, parkedQuery, startSiteNode } from '../site/index.js';
 import {
   agoOption,
@@ -25,6 +25,8 @@ import { guardNode, parsePort, stopOnSignals } from './process.js';
 const MAX_SHUTDOWN_DEADLINE_MS = 24 * 3_600_000;
 // What one script call may carry; above this a site's memory, not the option, is the limit.
 const MAX_SCRIPT_PAYLOAD_BYTES = 64 * 1024 * 1024;
+/** The sandbox's cap on isolates alive at once (runs in flight). */
+const MAX_SCRIPT_ISOLATES = 64;
 
 /** Opens an existing site store; a wrong --data must not silently create an empty one. */
 function openStore(dataDir: string): SiteStore {
@@ -52,6 +54,7 @@ export function registerSiteCommands(program: Command): void {
     .option('--central-ca <file>', "dial central over TLS, trusting this CA or self-signed certificate (PEM)")
     .option('--central-tls', 'dial central over TLS, trusting the system CAs')
     .option('--script-payload-limit <bytes>', "largest JSON a script run takes as arguments or returns", String(DEFAULT_MAX_PAYLOAD_BYTES))
+    .option('--script-warm-isolates <n>', 'script isolates kept warm, ready for a run', String(DEFAULT_WARM_ISOLATES))
     .action(async (opts: RunOptions) => {
       // Every option is checked before anything starts (exit status 2 names the first bad one).
       const options = runOptions(opts);
@@ -154,6 +157,7 @@ interface RunOptions {
   centralCa?: string;
   centralTls?: boolean;
   scriptPayloadLimit: string;
+  scriptWarmIsolates: string;
 }
 
 /** `site run`'s options, each checked: INVALID_ARGUMENT (or NO_SITE_SECRET) names the first bad one. */
@@ -172,6 +176,7 @@ function runOptions(opts: RunOptions) {
     synchronous: synchronous as SynchronousMode,
     shutdownDeadlineMs: durationOption('--shutdown-deadline', opts.shutdownDeadline, MAX_SHUTDOWN_DEADLINE_MS),
     scriptPayloadLimitBytes: wholeOption('--script-payload-limit', opts.scriptPayloadLimit, 1024, MAX_SCRIPT_PAYLOAD_BYTES),
+    scriptWarmIsolates: wholeOption('--script-warm-isolates', opts.scriptWarmIsolates, 0, MAX_SCRIPT_ISOLATES),
     central: opts.central === undefined ? undefined : centralOption(opts.central, opts.centralCa, opts.centralTls === true),
   };
 }

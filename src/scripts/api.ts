@@ -7,6 +7,7 @@ import { SCRIPT_API_BOOTSTRAP } from './isolate/api-bootstrap.js';
 import type { JsonObject, JsonValue } from './protocol.js';
 import { ScriptSandbox, type SandboxOptions } from './sandbox.js';
 import type { ScriptSource } from './compile.js';
+import type { IsolatePoolStats } from './isolate-pool.js';
 
 /** Error code of a host call whose op or arguments do not fit host-ops.ts. */
 export const SCRIPT_BAD_CALL = 'SCRIPT_BAD_CALL';
@@ -66,6 +67,10 @@ export class ScriptRuntime {
 
   get isolates(): number {
     return this.#sandbox.isolates;
+  }
+
+  get isolateStats(): IsolatePoolStats {
+    return this.#sandbox.isolateStats;
   }
 
   run(req: ScriptRunRequest): Promise<JsonValue | undefined> {

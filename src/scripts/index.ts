@@ -23,7 +23,14 @@ export {
   isHostOp,
   checkHostArgs,
 } from './host-ops.js';
-export { ScriptSandbox, DEFAULT_MAX_PAYLOAD_BYTES, type SandboxOptions, type RunRequest } from './sandbox.js';
+export {
+  ScriptSandbox,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_WARM_ISOLATES,
+  type SandboxOptions,
+  type RunRequest,
+} from './sandbox.js';
+export type { IsolatePoolStats } from './isolate-pool.js';
 export type { HostEntry } from './wire.js';
 export { ScriptCompiler, loadTypeScript, wrapScript, type ScriptLanguage, type ScriptSource } from './compile.js';
 export { ScriptErrorCode, type JsonValue, type JsonObject } from './protocol.js';

@@ -11,6 +11,13 @@
 // A Context still costs ~0.45 ms, so an idle isolate holds a spare one with
 // the core bootstrap already run, prepared on isolated-vm's threads off the
 // run's critical path.
+//
+// Warm capacity, not churn: `warm` isolates are created in the background as
+// soon as the pool exists and whenever one is discarded (timeout, memory kill,
+// catastrophic error), so a run normally finds one ready. Isolates created
+// beyond `warm` under a burst are kept while they are used and disposed only
+// after `surplusIdleMs` without a run, so a steady concurrent load creates and
+// disposes no isolate per run.
 
 import ivm from 'isolated-vm';
 import { ScadaLinkError } from '../commons/index.js';
@@ -30,8 +37,10 @@ export interface IsolatePoolOptions {
   readonly memoryMb: number;
   /** Upper bound of isolates alive at once (= concurrent runs); further runs queue. */
   readonly maxIsolates: number;
-  /** Warm isolates kept between runs. */
-  readonly maxIdle: number;
+  /** Isolates kept ready (created ahead of use, replaced when discarded). */
+  readonly warm: number;
+  /** An isolate beyond `warm` is disposed after this long without a run. */
+  readonly surplusIdleMs: number;
   /** Compiled scripts kept per isolate. */
   readonly scriptsPerIsolate: number;
   readonly bootstrapSource: string;
@@ -43,13 +52,32 @@ interface Waiter {
   reject(err: unknown): void;
 }
 
+export interface IsolatePoolStats {
+  /** Isolates created since the pool was made. */
+  readonly created: number;
+  /** Isolates disposed since (after a limit, as surplus, or by dispose()). */
+  readonly disposed: number;
+}
+
 export class IsolatePool {
+  /** Idle isolates, most recently used last. */
   readonly #idle: IsolateSlot[] = [];
+  readonly #idleSince = new Map<IsolateSlot, number>();
   readonly #all = new Set<IsolateSlot>();
   readonly #waiters: Waiter[] = [];
   #disposed = false;
+  #created = 0;
+  #disposedCount = 0;
+  #warming: NodeJS.Immediate | undefined;
+  #trimTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: IsolatePoolOptions) {}
+  constructor(private readonly opts: IsolatePoolOptions) {
+    this.#warmUp();
+  }
+
+  get stats(): IsolatePoolStats {
+    return { created: this.#created, disposed: this.#disposedCount };
+  }
 
   get disposed(): boolean {
     return this.#disposed;
@@ -62,8 +90,11 @@ export class IsolatePool {
 
   acquire(): Promise<IsolateSlot> {
     if (this.#disposed) return Promise.reject(disposedError());
-    const idle = this.#idle.pop();
-    if (idle !== undefined) return Promise.resolve(idle);
+    for (let idle = this.#idle.pop(); idle !== undefined; idle = this.#idle.pop()) {
+      this.#idleSince.delete(idle);
+      if (!idle.isolate.isDisposed) return Promise.resolve(idle);
+      this.discard(idle);
+    }
     if (this.#all.size < this.opts.maxIsolates) return Promise.resolve(this.#create());
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
@@ -77,12 +108,12 @@ export class IsolatePool {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) {
       waiter.resolve(slot);
-    } else if (this.#idle.length < this.opts.maxIdle) {
-      void this.#prepare(slot);
-      this.#idle.push(slot);
-    } else {
-      this.discard(slot);
+      return;
     }
+    void this.#prepare(slot);
+    this.#idle.push(slot);
+    this.#idleSince.set(slot, performance.now());
+    if (this.#all.size > this.opts.warm) this.#scheduleTrim();
   }
 
   /** A fresh context for a run on `slot`: the spare if one is ready or under way. */
@@ -94,11 +125,15 @@ export class IsolatePool {
 
   /** Disposes an isolate that hit a limit (or is surplus); a queued run gets a fresh one. */
   discard(slot: IsolateSlot): void {
-    this.#all.delete(slot);
+    if (!this.#all.delete(slot)) return;
+    this.#disposedCount++;
     if (!slot.isolate.isDisposed) slot.isolate.dispose();
     if (this.#disposed) return;
     const waiter = this.#waiters.shift();
-    if (waiter === undefined) return;
+    if (waiter === undefined) {
+      this.#warmUp();
+      return;
+    }
     try {
       waiter.resolve(this.#create());
     } catch (err) {
@@ -130,10 +165,60 @@ export class IsolatePool {
   /** Disposes every isolate, including leased ones: their runs fail. */
   dispose(): void {
     this.#disposed = true;
+    if (this.#warming !== undefined) clearImmediate(this.#warming);
+    clearTimeout(this.#trimTimer);
     for (const waiter of this.#waiters.splice(0)) waiter.reject(disposedError());
     this.#idle.length = 0;
-    for (const slot of this.#all) if (!slot.isolate.isDisposed) slot.isolate.dispose();
+    this.#idleSince.clear();
+    for (const slot of this.#all) {
+      this.#disposedCount++;
+      if (!slot.isolate.isDisposed) slot.isolate.dispose();
+    }
     this.#all.clear();
+  }
+
+  /**
+   * Creates isolates up to `warm` in the background, one per turn of the
+   * event loop so that a burst of creations never holds up the runs' I/O.
+   */
+  #warmUp(): void {
+    if (this.#disposed || this.#warming !== undefined || this.#all.size >= this.opts.warm) return;
+    this.#warming = setImmediate(() => {
+      this.#warming = undefined;
+      if (this.#disposed || this.#all.size >= this.opts.warm) return;
+      let slot: IsolateSlot;
+      try {
+        slot = this.#create();
+      } catch {
+        return; // the next discard or run tries again
+      }
+      const waiter = this.#waiters.shift();
+      if (waiter !== undefined) waiter.resolve(slot);
+      else {
+        this.#idle.push(slot);
+        this.#idleSince.set(slot, performance.now());
+      }
+      this.#warmUp();
+    });
+    this.#warming.unref();
+  }
+
+  /** Disposes isolates beyond `warm` that have been idle for `surplusIdleMs`, least recently used first. */
+  #scheduleTrim(): void {
+    if (this.#trimTimer !== undefined || this.#disposed) return;
+    this.#trimTimer = setTimeout(() => {
+      this.#trimTimer = undefined;
+      const now = performance.now();
+      while (this.#all.size > this.opts.warm && this.#idle.length > 0) {
+        const oldest = this.#idle[0]!;
+        if (now - (this.#idleSince.get(oldest) ?? now) < this.opts.surplusIdleMs) break;
+        this.#idle.shift();
+        this.#idleSince.delete(oldest);
+        this.discard(oldest);
+      }
+      if (this.#all.size > this.opts.warm && this.#idle.length > 0) this.#scheduleTrim();
+    }, this.opts.surplusIdleMs);
+    this.#trimTimer.unref();
   }
 
   #create(): IsolateSlot {
@@ -145,6 +230,7 @@ export class IsolatePool {
       const bootstrap = isolate.compileScriptSync(this.opts.bootstrapSource, { filename: 'scadalink:bootstrap' });
       const slot: IsolateSlot = { isolate, bootstrap, scripts: new Map(), spare: undefined };
       this.#all.add(slot);
+      this.#created++;
       void this.#prepare(slot);
       return slot;
     } catch (err) {

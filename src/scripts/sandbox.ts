@@ -6,7 +6,7 @@ import ivm from 'isolated-vm';
 import { ScadaLinkError } from '../commons/index.js';
 import { ScriptCompiler, type CompiledScript, type ScriptSource } from './compile.js';
 import { coreBootstrap } from './isolate/core.js';
-import { IsolatePool, type IsolateSlot } from './isolate-pool.js';
+import { IsolatePool, type IsolatePoolStats, type IsolateSlot } from './isolate-pool.js';
 import { ScriptErrorCode, WIRE, type JsonValue } from './protocol.js';
 import { answerHostCall, decodeOutcome, locateMessage, type HostEntry } from './wire.js';
 
@@ -21,8 +21,19 @@ export interface SandboxOptions {
   readonly install?: string;
   /** Runs executing at once (one isolate each); more runs queue. Default 64. */
   readonly maxIsolates?: number;
-  /** Warm isolates kept between runs. Default 4. */
-  readonly maxIdleIsolates?: number;
+  /**
+   * Isolates kept warm: created (with a prepared context) in the background
+   * before any run needs them, reused run after run, and replaced in the
+   * background when one is discarded after a timeout, a memory-limit kill or
+   * a catastrophic error. At most maxIsolates. Default 8 (see docs/scripts.md
+   * for the memory each costs).
+   */
+  readonly warmIsolates?: number;
+  /**
+   * Isolates created beyond warmIsolates under a burst are disposed after
+   * this long without a run (ms). Default 30 000.
+   */
+  readonly surplusIdleMs?: number;
   /** Distinct sources whose compiled form is cached. Default 1000 (host), 200 per isolate. */
   readonly compileCacheSize?: number;
   readonly scriptsPerIsolate?: number;
@@ -55,6 +66,9 @@ export interface RunRequest extends ScriptSource {
  */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
 
+/** Warm isolates by default: enough for a 2-core node's steady concurrency without holding much memory idle. */
+export const DEFAULT_WARM_ISOLATES = 8;
+
 export class ScriptSandbox {
   readonly #compiler: ScriptCompiler;
   readonly #pool: IsolatePool;
@@ -65,10 +79,17 @@ export class ScriptSandbox {
     this.#memoryMb = opts.memoryMb;
     this.#maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.#compiler = new ScriptCompiler(opts.compileCacheSize ?? 1000);
+    const maxIsolates = opts.maxIsolates ?? 64;
+    for (const [name, value] of [['maxIsolates', maxIsolates], ['warmIsolates', opts.warmIsolates ?? 0]] as const) {
+      if (!Number.isInteger(value) || value < 0 || (name === 'maxIsolates' && value < 1)) {
+        throw new RangeError(`${name} must be a ${name === 'maxIsolates' ? 'positive' : 'non-negative'} integer, got ${value}`);
+      }
+    }
     this.#pool = new IsolatePool({
       memoryMb: opts.memoryMb,
-      maxIsolates: opts.maxIsolates ?? 64,
-      maxIdle: opts.maxIdleIsolates ?? 4,
+      maxIsolates,
+      warm: Math.min(opts.warmIsolates ?? DEFAULT_WARM_ISOLATES, maxIsolates),
+      surplusIdleMs: opts.surplusIdleMs ?? 30_000,
       scriptsPerIsolate: opts.scriptsPerIsolate ?? 200,
       bootstrapSource: coreBootstrap(opts.install ?? 'function () {}'),
       ...(opts.onCatastrophicError === undefined ? {} : { onCatastrophicError: opts.onCatastrophicError }),
@@ -78,6 +99,11 @@ export class ScriptSandbox {
   /** Isolates alive now (leased or idle). */
   get isolates(): number {
     return this.#pool.size;
+  }
+
+  /** Isolates created and disposed since the sandbox was made (churn shows as both growing with runs). */
+  get isolateStats(): IsolatePoolStats {
+    return this.#pool.stats;
   }
 
   /** Runs one script; resolves to its JSON return value, rejects with a ScadaLinkError. */

@@ -38,6 +38,8 @@ export interface SiteNodeOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Largest JSON a script run takes as arguments or returns, in bytes (default 256 KiB; docs/scripts.md). */
   readonly scriptPayloadLimitBytes?: number;
+  /** Script isolates kept warm (default the sandbox's; docs/site.md). */
+  readonly scriptWarmIsolates?: number;
   /** Bearer token for the admin API (see server.ts); without one it is loopback-only. */
   readonly adminToken?: string;
   /** Central to dial (docs/telemetry.md): its site-link address and this site's secret. */
@@ -104,6 +106,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       synchronous: options.synchronous,
       pollIntervalMs: options.pollIntervalMs,
       scriptPayloadLimitBytes: options.scriptPayloadLimitBytes,
+      scriptWarmIsolates: options.scriptWarmIsolates,
       onAttempt: (attempt) => onAttempt(attempt),
     });
     runtime.start();

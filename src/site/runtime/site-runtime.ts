@@ -35,6 +35,8 @@ export interface SiteRuntimeOptions {
   readonly eventRetentionMs?: number;
   /** Largest JSON a script run takes as arguments or returns (bytes; default the sandbox's 256 KiB). */
   readonly scriptPayloadLimitBytes?: number;
+  /** Script isolates kept warm per script memory limit (default the sandbox's, DEFAULT_WARM_ISOLATES). */
+  readonly scriptWarmIsolates?: number;
   /** Told every attempt against an external system, a database or the SMTP server (the node's /metrics). */
   readonly onAttempt?: AttemptObserver;
 }
@@ -288,6 +290,7 @@ export class SiteRuntime {
       rt = new ScriptRuntime({
         memoryMb,
         maxPayloadBytes: this.options.scriptPayloadLimitBytes,
+        warmIsolates: this.options.scriptWarmIsolates,
         onCatastrophicError: (message) => this.logger.fatal({ message }, 'script isolate lost; ending the process'),
       });
       this.runtimes.set(memoryMb, rt);
