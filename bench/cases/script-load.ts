@@ -11,7 +11,7 @@ import { machine } from '../lib/machine.js';
 import { flags, report } from '../lib/options.js';
 import { summarize } from '../lib/stats.js';
 
-const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8 });
+const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, max: 64 });
 const log = pino({ level: 'silent' });
 const unused = async (): Promise<never> => {
   throw new Error('not used by this bench');
@@ -28,7 +28,7 @@ const host = defineScriptHost({
 });
 // Not an object literal: a sandbox without the warmIsolates setting (the
 // baseline) ignores it rather than failing to build.
-const runtimeOptions = { memoryMb: 32, warmIsolates: opt.warm };
+const runtimeOptions = { memoryMb: 32, warmIsolates: opt.warm, maxIsolates: opt.max };
 const runtime = new ScriptRuntime(runtimeOptions);
 
 const metrics: Record<string, number> = {};
@@ -37,6 +37,7 @@ for (const level of opt.levels.split(',').map(Number)) {
   let before = { created: 0, disposed: 0 };
   const stats = () => (runtime as { isolateStats?: { created: number; disposed: number } }).isolateStats ?? { created: NaN, disposed: NaN };
   setTimeout(() => (before = { ...stats() }), opt.warmup * 1000);
+  if (process.env.DEBUG_BENCH) setInterval(() => console.error(level, stats(), runtime.isolates), 250).unref();
   const run = await closedLoop({
     callers: level,
     warmupMs: opt.warmup * 1000,

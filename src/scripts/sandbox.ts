@@ -149,8 +149,9 @@ export class ScriptSandbox {
     let context: ivm.Context | undefined;
     try {
       context = await this.#pool.takeContext(slot);
-      context.global.setSync(WIRE.hostEntry, entry);
-      context.global.setSync(WIRE.runData, dataJson);
+      // Asynchronous: a synchronous set would block the Node thread until the
+      // isolate's thread is free (e.g. still preparing this very context).
+      await Promise.all([context.global.set(WIRE.hostEntry, entry), context.global.set(WIRE.runData, dataJson)]);
       const outcome = script.run(context, { promise: true }) as Promise<unknown>;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
