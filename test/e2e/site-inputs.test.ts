@@ -194,7 +194,7 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
     expect(wrong).toEqual([]);
   }, TABLE_MS);
 
-  it('site CLI: each bad option of `site run` exits 2 naming it before anything starts (port, host, synchronous, shutdown-deadline, central, central-ca, central-tls, script-payload-limit, project, data, site)', async () => {
+  it('site CLI: each bad option of `site run` exits 2 naming it before anything starts (port, host, synchronous, shutdown-deadline, central, central-ca, central-tls, script-payload-limit, script-warm-isolates, project, data, site)', async () => {
     const fresh = join(tmp.dir, 'never-created');
     const run = (...args: string[]): string[] => ['site', '--project', projectDir, '--data', fresh, ...args];
     const cases: readonly [string, string[]][] = [
@@ -213,6 +213,8 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
       ['--central-tls', run('--central-tls')],
       ['--script-payload-limit', run('--script-payload-limit', '10')],
       ['--script-payload-limit', run('--script-payload-limit', '1e6')],
+      ['--script-warm-isolates', run('--script-warm-isolates', '65')],
+      ['--script-warm-isolates', run('--script-warm-isolates', '-1')],
       ['--project', ['site', '--project', join(tmp.dir, 'no-project'), '--data', fresh]],
       ['--data', ['site', '--project', projectDir, '--data', '']],
       ['--site', run('--site', '')],
