@@ -29,6 +29,8 @@ function project(erpUrl: string, deadUrl: string, clockUrl = erpUrl): object {
           onFlow: { file: 'on-flow.js', triggers: [{ attributeChange: 'Flow' }] },
           onAlarm: { file: 'on-alarm.js', triggers: [{ alarm: 'HighFlow' }] },
           shared: { file: 'use-shared.js', triggers: ['call'] },
+          bigSet: { file: 'big-set.js', triggers: ['call'] },
+          bigLog: { file: 'big-log.js', triggers: ['call'] },
         },
       },
     },
@@ -68,6 +70,8 @@ const scripts = {
   'tick.js': `await ExternalSystem.Call('Clock', 'tick', {});`,
   'use-shared.js': `return await Scripts.Call('double', { x: Parameters.x });`,
   'shared/double.js': `return Parameters.x * 2;`,
+  'big-set.js': `await Instance.SetAttribute('Mode', 'x'.repeat(Parameters.n));`,
+  'big-log.js': `await log.info('x'.repeat(Parameters.n)); return 'logged';`,
 };
 
 describe('site runtime: scripts, external systems, triggers (seed 003 WP-13)', () => {
@@ -198,6 +202,13 @@ describe('site runtime: scripts, external systems, triggers (seed 003 WP-13)', (
     await site.stop();
     open();
     expect(site.getAttribute('Pump1', 'Mode')).toBe('manual');
+  });
+
+  it('issue 10: an attribute value larger than the script payload limit is refused with SCRIPT_PAYLOAD_TOO_LARGE; a log line is cut', async () => {
+    await expect(site.callScript('Pump1', 'bigSet', { n: 300_000 })).rejects.toMatchObject({ code: 'SCRIPT_PAYLOAD_TOO_LARGE' });
+    expect(site.getAttribute('Pump1', 'Mode')).not.toHaveLength(300_000);
+    // Logging never fails a script: a line over the limit is cut (with a note of its size) and the run goes on.
+    expect(await site.callScript('Pump1', 'bigLog', { n: 300_000 })).toBe('logged');
   });
 
   it('a script error is logged with its instance and script and the site goes on', async () => {

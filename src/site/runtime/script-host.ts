@@ -12,7 +12,14 @@ import {
 } from '../../commons/index.js';
 import type { ProjectConfig } from '../../config/index.js';
 import type { HttpCaller, SqlConnection, SqlConnections, SqlTransaction } from '../../integrations/index.js';
-import { type JsonObject, type JsonValue, type ScriptHost, type TrackingStatus, defineScriptHost } from '../../scripts/index.js';
+import {
+  type JsonObject,
+  type JsonValue,
+  type ScriptHost,
+  ScriptErrorCode,
+  type TrackingStatus,
+  defineScriptHost,
+} from '../../scripts/index.js';
 import type { AttemptObserver, AttemptRecord, StoreAndForwardEngine } from '../engine/engine.js';
 import { NOTIFICATION_TARGET, type NotificationRequest, type Notifications } from './notify-handler.js';
 import { redactingHost } from './redaction.js';
@@ -30,6 +37,8 @@ export interface HostServices {
   readonly redactor: Redactor;
   /** Told each synchronous call's outcome and duration (the engine tells the cached ones). */
   readonly onAttempt?: AttemptObserver;
+  /** The largest attribute value (as JSON) or log line a run may hand over, in UTF-8 bytes: the script payload limit. */
+  readonly payloadLimitBytes: number;
   getAttribute(instance: string, name: string): JsonValue;
   setAttribute(instance: string, name: string, value: JsonValue): Promise<void>;
   callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue>;
@@ -64,6 +73,26 @@ function trackingStatus(services: HostServices, id: string): TrackingStatus | nu
     UpdatedAtUtc: s.updatedAtUtc,
     TerminalAtUtc: s.terminalAtUtc,
   };
+}
+
+/**
+ * Refuses a value a run hands to the site that is larger than the script payload limit (issue 10: a 20 MB
+ * argument was written whole into a log line and an attribute), naming what was refused.
+ */
+function checkSize(limitBytes: number, what: string, text: string): void {
+  if (text.length * 3 <= limitBytes) return;
+  const sizeBytes = Buffer.byteLength(text, 'utf8');
+  if (sizeBytes <= limitBytes) return;
+  throw new ScadaLinkError(ScriptErrorCode.PayloadTooLarge, `the ${what} is ${sizeBytes} bytes; the limit is ${limitBytes}`, {
+    details: { what, sizeBytes, limitBytes },
+  });
+}
+
+function capLine(limitBytes: number, line: string): string {
+  if (line.length * 3 <= limitBytes) return line;
+  const sizeBytes = Buffer.byteLength(line, 'utf8');
+  if (sizeBytes <= limitBytes) return line;
+  return `${line.slice(0, Math.floor(limitBytes / 3))}… [log line cut: ${sizeBytes} bytes; the limit is ${limitBytes}]`;
 }
 
 export function createRunHost(services: HostServices, run: RunContext): RunHost {
@@ -235,12 +264,14 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
     },
     'Instance.GetAttribute': async (name) => services.getAttribute(run.instance, name),
     'Instance.SetAttribute': async (name, value) => {
+      checkSize(services.payloadLimitBytes, `attribute ${name} value`, JSON.stringify(value) ?? 'null');
       await services.setAttribute(run.instance, name, value);
       return null;
     },
     'Scripts.Call': async (name, params) => services.callShared(run.instance, run.script, name, params, run.depth + 1),
     Log: async (level, message) => {
-      services.log(level, run.instance, run.script, message);
+      // Logging never fails a script (api-bootstrap), so a line over the limit is cut and says so.
+      services.log(level, run.instance, run.script, capLine(services.payloadLimitBytes, message));
       return null;
     },
   });

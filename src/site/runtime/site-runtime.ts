@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Channel, type OperationSnapshot, OperationStatus, type Redactor, ScadaLinkError, createRedactor, describeError, ownValue } from '../../commons/index.js';
 import { type InstanceConfig, type ProjectConfig, type ScriptConfig, type SharedScriptConfig, projectSecrets } from '../../config/index.js';
 import { ThreadedHttpGateway, SqlConnections } from '../../integrations/index.js';
-import { type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
 import { type AttemptObserver, StoreAndForwardEngine } from '../engine/engine.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
 import type { NewSiteEvent } from '../store/event-log.js';
@@ -137,6 +137,7 @@ export class SiteRuntime {
       nodeName: this.nodeName,
       redactor: this.redactor,
       onAttempt: options.onAttempt,
+      payloadLimitBytes: options.scriptPayloadLimitBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
       getAttribute: (instance, name) => this.instance(instance).get(name),
       setAttribute: (instance, name, value) => this.setAttribute(instance, name, value),
       callShared: (instance, caller, name, params, depth) => this.callShared(instance, caller, name, params, depth),
