@@ -4,28 +4,14 @@
 // measured window, which counts isolated-vm's threads too, divided by the
 // runs), and the isolates created and disposed in the window (0 and 0 when
 // warm capacity holds: no isolate churn per run).
-import pino from 'pino';
-import { ScriptRuntime, defineScriptHost } from '../../src/scripts/index.js';
+import { ScriptRuntime } from '../../src/scripts/index.js';
 import { closedLoop } from '../lib/load.js';
 import { machine } from '../lib/machine.js';
 import { flags, report } from '../lib/options.js';
+import { trivialHost as host } from '../lib/trivial-host.js';
 import { summarize } from '../lib/stats.js';
 
 const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, max: 64 });
-const log = pino({ level: 'silent' });
-const unused = async (): Promise<never> => {
-  throw new Error('not used by this bench');
-};
-const host = defineScriptHost({
-  'ExternalSystem.Call': unused, 'ExternalSystem.CachedCall': unused, 'Database.Open': unused, 'Database.Query': unused,
-  'Database.Execute': unused, 'Database.Begin': unused, 'Database.Commit': unused, 'Database.Rollback': unused,
-  'Database.CallProcedure': unused, 'Database.CachedWrite': unused, 'Tracking.Status': unused, 'Notify.Send': unused,
-  'Instance.GetAttribute': unused, 'Instance.SetAttribute': unused, 'Scripts.Call': unused,
-  Log: async () => {
-    log.info('unused');
-    return null;
-  },
-});
 // Not an object literal: a sandbox without the warmIsolates setting (the
 // baseline) ignores it rather than failing to build.
 const runtimeOptions = { memoryMb: 32, warmIsolates: opt.warm, maxIsolates: opt.max };
@@ -37,7 +23,6 @@ for (const level of opt.levels.split(',').map(Number)) {
   let before = { created: 0, disposed: 0 };
   const stats = () => (runtime as { isolateStats?: { created: number; disposed: number } }).isolateStats ?? { created: NaN, disposed: NaN };
   setTimeout(() => (before = { ...stats() }), opt.warmup * 1000);
-  if (process.env.DEBUG_BENCH) setInterval(() => console.error(level, stats(), runtime.isolates), 250).unref();
   const run = await closedLoop({
     callers: level,
     warmupMs: opt.warmup * 1000,

@@ -2,26 +2,12 @@
 // run back to back, with 4 in flight, and spaced out (a sparse trigger finds a
 // spare context ready). Moved here from the test suite: it is a measurement.
 import { setTimeout as delay } from 'node:timers/promises';
-import pino from 'pino';
-import { ScriptRuntime, defineScriptHost } from '../../src/scripts/index.js';
+import { ScriptRuntime } from '../../src/scripts/index.js';
 import { machine } from '../lib/machine.js';
 import { flags, report } from '../lib/options.js';
+import { trivialHost as host } from '../lib/trivial-host.js';
 
 const opt = flags({ runs: 2000, sparse: 50 });
-const log = pino({ level: 'silent' });
-const unused = async (): Promise<never> => {
-  throw new Error('not used by this bench');
-};
-const host = defineScriptHost({
-  'ExternalSystem.Call': unused, 'ExternalSystem.CachedCall': unused, 'Database.Open': unused, 'Database.Query': unused,
-  'Database.Execute': unused, 'Database.Begin': unused, 'Database.Commit': unused, 'Database.Rollback': unused,
-  'Database.CallProcedure': unused, 'Database.CachedWrite': unused, 'Tracking.Status': unused, 'Notify.Send': unused,
-  'Instance.GetAttribute': unused, 'Instance.SetAttribute': unused, 'Scripts.Call': unused,
-  Log: async () => {
-    log.info('unused');
-    return null;
-  },
-});
 const runtime = new ScriptRuntime({ memoryMb: 32 });
 const trivial = () => runtime.run({ source: 'return 1;', timeoutMs: 5000, host });
 

@@ -17,8 +17,8 @@ export const ACCEPTED_VALUE = 'accepted';
  */
 export type LinkState = 'connecting' | 'connected' | 'refused' | 'disconnected';
 
-/** The codes a link failure is told with (a bounded set: they label a metric). */
-export const LINK_ERROR_CODES = [
+/** The codes that mean central (or its certificate) turned this site away, rather than that it could not be reached. */
+const REFUSAL_CODES = [
   'CREDENTIALS_REFUSED',
   'SITE_DISABLED',
   'PERMISSION_DENIED',
@@ -26,11 +26,10 @@ export const LINK_ERROR_CODES = [
   'TLS_NAME_MISMATCH',
   'TLS_UNTRUSTED',
   'TLS_HANDSHAKE_FAILED',
-  'CENTRAL_UNREACHABLE',
-  'REPLACED',
-  'LINK_CLOSED',
-  'LINK_FAILED',
 ] as const;
+
+/** The codes a link failure is told with (a bounded set: they label a metric). */
+export const LINK_ERROR_CODES = [...REFUSAL_CODES, 'CENTRAL_UNREACHABLE', 'REPLACED', 'LINK_CLOSED', 'LINK_FAILED'] as const;
 export type LinkErrorCode = (typeof LINK_ERROR_CODES)[number];
 
 export interface LinkError {
@@ -50,16 +49,7 @@ export interface LinkStatus {
   readonly failures: Readonly<Partial<Record<LinkErrorCode, number>>>;
 }
 
-/** Whether a code means central (or its certificate) turned this site away, rather than that it could not be reached. */
-const REFUSALS: ReadonlySet<LinkErrorCode> = new Set<LinkErrorCode>([
-  'CREDENTIALS_REFUSED',
-  'SITE_DISABLED',
-  'PERMISSION_DENIED',
-  'AUTH_THROTTLED',
-  'TLS_NAME_MISMATCH',
-  'TLS_UNTRUSTED',
-  'TLS_HANDSHAKE_FAILED',
-]);
+const REFUSALS: ReadonlySet<LinkErrorCode> = new Set<LinkErrorCode>(REFUSAL_CODES);
 
 /** The code of a failed stream or call, from its gRPC status and details. */
 export function linkErrorCode(code: grpc.status | undefined, details: string): LinkErrorCode {
