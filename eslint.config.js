@@ -35,6 +35,24 @@ export default tseslint.config(
     },
   },
   {
+    // DESIGN §11: edges that must never exist between components.
+    files: ['src/**/*.ts'],
+    rules: {
+      'import/no-restricted-paths': ['error', {
+        zones: [
+          { target: './src/site', from: './src/central', message: 'site ↛ central: they meet only through the transport contract (DESIGN §11).' },
+          { target: './src/central', from: './src/site', message: 'central ↛ site: they meet only through the transport contract (DESIGN §11).' },
+          { target: './src/scripts', from: ['./src/site', './src/central'], message: 'scripts ↛ site, central: the sandbox knows no node (DESIGN §11).' },
+          { target: './src/transport', from: ['./src/site', './src/central'], message: 'transport ↛ site, central (DESIGN §11).' },
+          { target: './src/integrations', from: ['./src/site', './src/central'], message: 'integrations ↛ site, central: clients are shared (DESIGN §11).' },
+          { target: './src/runner', from: './src/central', message: 'runner ↛ central: HTTP and JetStream only (DESIGN §11).' },
+          { target: './src/commons', from: './src', except: ['./commons'], message: 'commons ↛ any other component (DESIGN §11).' },
+          { target: ['./src/central', './src/commons', './src/config', './src/integrations', './src/scripts', './src/site', './src/transport', './src/validate'], from: './src/cli', message: 'nothing ↛ cli (DESIGN §11).' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', exports: 'writable', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
