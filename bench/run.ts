@@ -142,6 +142,18 @@ const BENCHES: Record<string, Bench> = {
     about: 'site-to-central lag at a steady 2,000 operations/s, PostgreSQL central',
     inDefault: true,
   },
+  'api-key-sqlite': {
+    file: 'cases/api-key.js',
+    args: ['--engine', 'sqlite'],
+    about: 'checking an Inbound API key (SHA-256 + its row read, as on every request) on SQLite: latency back to back, checks/s 16 at a time',
+    inDefault: false,
+  },
+  'api-key-postgres': {
+    file: 'cases/api-key.js',
+    args: ['--engine', 'postgres'],
+    about: 'the same on the local PostgreSQL',
+    inDefault: false,
+  },
   notify: {
     file: 'cases/notify.js',
     args: [],

@@ -27,6 +27,7 @@ import type { Registry } from 'prom-client';
 import { LIFECYCLE_STATUS, lifecycleRoutes, siteView } from './admin-routes.js';
 import type { Deployer } from './deploy.js';
 import { type CentralInfo, centralInfo } from './info.js';
+import { API_KEY_STATUS, apiKeyAdminRoutes } from './inbound-api/index.js';
 import { audited } from './lifecycle.js';
 import { centralMetrics, type KpiSettings } from './metrics.js';
 import type { Readiness } from './readiness.js';
@@ -48,6 +49,7 @@ const STATUS_OF: Readonly<Record<string, number>> = {
   NO_PROJECT: 409,
   SITE_UNREACHABLE: 503,
   ...LIFECYCLE_STATUS,
+  ...API_KEY_STATUS,
 };
 
 const unknownOperation = (id: string): ScadaLinkError => new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${id.slice(0, 100)} at central`);
@@ -136,6 +138,7 @@ function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deplo
       return reply.code(created ? 201 : 200).send({ revision: config.revision, sha256: config.sha256, created, sites });
     });
     await admin.register(lifecycleRoutes(repo, deployer));
+    await admin.register(apiKeyAdminRoutes(repo));
     for (const action of ['retry', 'discard'] as const) {
       admin.post<{ Params: { id: string } }>(`/site-calls/:id/${action}`, deployment, async (req, reply) => {
         const row = await repo.siteCall(req.params.id);

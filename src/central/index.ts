@@ -23,6 +23,9 @@ export {
   type OperatorAction,
   type OperatorActionFilter,
   type CentralAdminStore,
+  type ApiKeyRecord,
+  type ApiKeySummary,
+  type ApiKeyStore,
   SqliteCentralRepository,
   PostgresCentralRepository,
   migratePostgres,
@@ -37,3 +40,21 @@ export { siteSecrets } from './site-auth.js';
 export { Deployer, DEPLOY_TIMEOUT_MS, type SiteDeployment } from './deploy.js';
 export { SITE_NAME, addSite, addToken, audited, configRevision, removeSite, revokeToken, rollbackTo, setSiteDisabled } from './lifecycle.js';
 export { lifecycleRoutes, siteView } from './admin-routes.js';
+export {
+  API_KEY_HEADER,
+  API_KEY_NAME,
+  API_KEY_PREFIX,
+  API_KEY_STATUS,
+  apiKeyAdminRoutes,
+  apiKeyAllows,
+  apiKeyHash,
+  apiKeyName,
+  apiKeyView,
+  authenticateApiKey,
+  createApiKey,
+  deleteApiKey,
+  isApiKeyName,
+  newApiKey,
+  requireApiKeyApproved,
+  setApiKeyDisabled,
+} from './inbound-api/index.js';

@@ -24,14 +24,14 @@ import {
 } from '../central/index.js';
 import { operatorName, print } from './output.js';
 
-interface StoreOptions {
+export interface StoreOptions {
   readonly data: string;
   readonly databaseUrl?: string;
   readonly create?: boolean;
 }
 
 /** Opens central's database for one command and closes it after. */
-async function withCentral<T>(opts: StoreOptions, run: (repo: CentralRepository) => Promise<T>): Promise<T> {
+export async function withCentral<T>(opts: StoreOptions, run: (repo: CentralRepository) => Promise<T>): Promise<T> {
   const repo = await openCentralRepository({
     dataDir: resolve(opts.data),
     databaseUrl: opts.databaseUrl ?? process.env.SCADALINK_DATABASE_URL,
@@ -45,7 +45,7 @@ async function withCentral<T>(opts: StoreOptions, run: (repo: CentralRepository)
 }
 
 /** The options every admin command takes; `create` for the commands that may set up a new database. */
-function store(cmd: Command, how: { create?: boolean; operator?: boolean; json?: boolean } = {}): Command {
+export function store(cmd: Command, how: { create?: boolean; operator?: boolean; json?: boolean } = {}): Command {
   cmd.requiredOption('--data <dir>', 'central data directory').option('--database-url <url>', 'PostgreSQL URL; default: SQLite in --data');
   if (how.create === true) cmd.option('--create', 'create the central database if there is none (the first command of a new installation)');
   if (how.operator === true) cmd.option('--operator <name>', 'who does this, for the audit (default: your user name)');

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { ScadaLinkError } from '../commons/index.js';
 import { startCentralNode } from '../central/index.js';
 import { registerDeploymentCommands, registerSiteAdminCommands, registerTokenCommands } from './central-admin-commands.js';
+import { registerApiKeyCommands } from './apikey-commands.js';
 import { guardNode, parsePort, stopOnSignals } from './process.js';
 
 function parseDays(name: string, text: string): number {
@@ -54,4 +55,5 @@ export function registerCentralCommands(program: Command): void {
   registerTokenCommands(program);
   registerSiteAdminCommands(central.command('site').description('manage the sites allowed to connect'));
   registerDeploymentCommands(central);
+  registerApiKeyCommands(central);
 }

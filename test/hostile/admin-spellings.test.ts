@@ -111,6 +111,11 @@ describe('issue 8 point 0: no spelling of an admin route reaches its handler wit
     { method: 'GET', path: '/admin/api/deployments/1' },
     { method: 'POST', path: '/admin/api/deployments/1/rollback' },
     { method: 'GET', path: '/admin/api/audit' },
+    { method: 'GET', path: '/admin/api/api-keys' },
+    { method: 'POST', path: '/admin/api/api-keys', body: '{"name":"spelled"}' },
+    { method: 'POST', path: '/admin/api/api-keys/spelled/disable' },
+    { method: 'POST', path: '/admin/api/api-keys/spelled/enable' },
+    { method: 'DELETE', path: '/admin/api/api-keys/spelled' },
   ];
   const siteRoutes: Route[] = [
     { method: 'GET', path: `/admin/api/operations/${id}` },

@@ -23,6 +23,9 @@ export type {
   OperatorAction,
   OperatorActionFilter,
   CentralAdminStore,
+  ApiKeyRecord,
+  ApiKeySummary,
+  ApiKeyStore,
 } from './types.js';
 export { SqliteCentralRepository } from './sqlite.js';
 export { PostgresCentralRepository, migratePostgres } from './postgres.js';

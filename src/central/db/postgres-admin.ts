@@ -2,6 +2,7 @@
 // tokens, sites, configuration revisions and the audit of operator actions.
 import type pg from 'pg';
 import { inTransaction } from './pg-connection.js';
+import { PostgresApiKeyStore } from './postgres-api-keys.js';
 import type {
   CentralAdminStore,
   ConfigReport,
@@ -51,9 +52,8 @@ interface PgConfig {
   note: string | null;
 }
 
-export class PostgresAdminStore implements CentralAdminStore {
-  constructor(readonly pool: pg.Pool) {}
-
+/** Extends the API key store (postgres-api-keys.ts), which holds the pool. */
+export class PostgresAdminStore extends PostgresApiKeyStore implements CentralAdminStore {
   async putToken(t: NewToken): Promise<void> {
     await this.pool.query('INSERT INTO tokens (token_id, name, role, secret_hash, created_at_utc) VALUES ($1, $2, $3, $4, now())', [
       t.tokenId,

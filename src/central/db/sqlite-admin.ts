@@ -1,6 +1,6 @@
 // The administrative half of the central database on SQLite: operator
 // tokens, sites, configuration revisions and the audit of operator actions.
-import type Database from 'better-sqlite3';
+import { SqliteApiKeyStore } from './sqlite-api-keys.js';
 import type {
   CentralAdminStore,
   ConfigReport,
@@ -47,9 +47,8 @@ interface ConfigDbRow {
 
 const now = (): string => new Date().toISOString();
 
-export class SqliteAdminStore implements CentralAdminStore {
-  constructor(readonly db: Database.Database) {}
-
+/** Extends the API key store (sqlite-api-keys.ts), which holds the database handle. */
+export class SqliteAdminStore extends SqliteApiKeyStore implements CentralAdminStore {
   putToken(t: NewToken): Promise<void> {
     this.db
       .prepare('INSERT INTO Tokens (TokenId, Name, Role, SecretHash, CreatedAtUtc) VALUES (?, ?, ?, ?, ?)')

@@ -192,12 +192,44 @@ export interface OperatorActionFilter {
   readonly limit: number;
 }
 
+/** An Inbound API key as the database holds it (issue 11, point 2): never the key itself. */
+export interface ApiKeyRecord {
+  readonly name: string;
+  /** Hex SHA-256 of the whole key. */
+  readonly keyHash: string;
+  readonly createdAtUtc: string;
+  /** When an operator disabled it (null: enabled). A disabled key is refused from the next request. */
+  readonly disabledAtUtc: string | null;
+  /** Recorded at most once a minute per central node (null: never used). */
+  readonly lastUsedAtUtc: string | null;
+}
+
+/** What `apikey list` shows: never the hash. */
+export type ApiKeySummary = Omit<ApiKeyRecord, 'keyHash'>;
+
+/** Inbound API keys (db/sqlite-api-keys.ts, db/postgres-api-keys.ts). */
+export interface ApiKeyStore {
+  /** Stores a new key; false (nothing written) when a key of that name exists. */
+  putApiKey(key: { readonly name: string; readonly keyHash: string }): Promise<boolean>;
+  /** The key whose hash this is (one unique-index lookup, read on every Inbound API request). */
+  apiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
+  apiKey(name: string): Promise<ApiKeySummary | undefined>;
+  /** Every key, by name, without hashes. */
+  apiKeys(): Promise<ApiKeySummary[]>;
+  /** Disables or enables the key (disabling keeps the first time); false when there is no such key. */
+  setApiKeyDisabled(name: string, disabled: boolean): Promise<boolean>;
+  /** Deletes the key; false when there was none. */
+  deleteApiKey(name: string): Promise<boolean>;
+  /** Moves the key's last use forward to `atUtc` (never back). */
+  touchApiKey(name: string, atUtc: string): Promise<void>;
+}
+
 /**
  * Tokens, sites, configuration revisions and the audit of operator actions:
  * the administrative half of the central database (db/sqlite-admin.ts,
  * db/postgres-admin.ts).
  */
-export interface CentralAdminStore {
+export interface CentralAdminStore extends ApiKeyStore {
   putToken(token: NewToken): Promise<void>;
   token(tokenId: string): Promise<TokenRecord | undefined>;
   /** Every token, oldest first, without hashes. */

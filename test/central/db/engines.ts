@@ -17,6 +17,8 @@ export interface EngineHarness {
   reopen(): Promise<CentralRepository>;
   /** Runs raw SQL against the database. */
   exec(sql: string): Promise<void>;
+  /** Runs a raw SELECT against the database and returns its rows. */
+  query(sql: string): Promise<Record<string, unknown>[]>;
   /** AuditLog rows with these event ids, looked up under the repository (which filters by owner). */
   countAudit(eventIds: readonly string[]): Promise<number>;
   dispose(): Promise<void>;
@@ -48,6 +50,7 @@ export const ENGINES: readonly (readonly [string, () => Promise<EngineHarness>])
           repo.db.exec(sql);
           await Promise.resolve();
         },
+        query: async (sql) => Promise.resolve(repo.db.prepare(sql).all() as Record<string, unknown>[]),
         countAudit: async (ids) => {
           const one = repo.db.prepare('SELECT COUNT(*) FROM AuditLog WHERE EventId = ?').pluck();
           return Promise.resolve(ids.reduce((n, id) => n + (one.get(id) as number), 0));
@@ -89,6 +92,15 @@ export const ENGINES: readonly (readonly [string, () => Promise<EngineHarness>])
           return again;
         },
         exec,
+        query: async (sql) => {
+          const c = new pg.Client({ connectionString: url });
+          await c.connect();
+          try {
+            return (await c.query<Record<string, unknown>>(sql)).rows;
+          } finally {
+            await c.end();
+          }
+        },
         countAudit: async (ids) => {
           const c = new pg.Client({ connectionString: url });
           await c.connect();
