@@ -39,7 +39,7 @@ export { createToken, findToken, tokenIdOf, TokenVerifier, ROLES, isRole, roleAl
 export { siteSecrets } from './site-auth.js';
 export { Deployer, DEPLOY_TIMEOUT_MS, type SiteDeployment } from './deploy.js';
 export { SITE_NAME, addSite, addToken, audited, configRevision, removeSite, revokeToken, rollbackTo, setSiteDisabled } from './lifecycle.js';
-export { lifecycleRoutes, siteView } from './admin-routes.js';
+export { siteView } from './routes/index.js';
 export {
   API_KEY_HEADER,
   API_KEY_NAME,
