@@ -17,6 +17,10 @@ export const MAX_METHOD_TIMEOUT_MS = 5 * 60_000;
 /** A method name is a path segment of `/api/{name}`: letters, digits, `_` and `-`, starting with a letter. */
 export const MAX_METHOD_NAME_LENGTH = 64;
 
+/** API key names as `scadalink central apikey create NAME` takes them. */
+export const API_KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const KeyName = z.string().regex(API_KEY_NAME_PATTERN, 'invalid API key name: 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit');
+
 export interface TypeDefInput {
   type: InboundTypeName;
   /** Absent here; resolve-inbound.ts applies the default (true) where it means something. */
@@ -61,7 +65,7 @@ const Method = z
     parameters: z.record(Name, TypeDef).default({}),
     /** Absent or null: the method returns no value (200 with `null`). */
     returns: TypeDef.nullable().default(null),
-    apiKeys: z.array(Text).default([]),
+    apiKeys: z.array(KeyName).default([]),
     timeout: MethodTimeout,
     script: MethodScript,
   })

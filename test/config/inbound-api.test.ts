@@ -118,13 +118,16 @@ describe('inboundApi.methods: errors name the path of the bad field', () => {
     ]);
   });
 
-  it('checks apiKeys: a list of names, none listed twice', () => {
+  it('checks apiKeys: a list of key names as apikey create takes them, none listed twice', () => {
     expect(issuesOf(() => load(methods(`
     A: { script: get.ts, apiKeys: mes }
-    B: { script: get.ts, apiKeys: [mes, erp, mes] }
+    B: { script: get.ts, apiKeys: [mes, erp.prod, mes] }
+    C: { script: get.ts, apiKeys: [".hidden", "a b"] }
 `)))).toEqual([
       'inboundApi.methods.A.apiKeys: expected list, got string',
       'inboundApi.methods.B.apiKeys[2]: listed twice',
+      'inboundApi.methods.C.apiKeys[0]: invalid API key name: 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+      'inboundApi.methods.C.apiKeys[1]: invalid API key name: 1-64 letters, digits, dots, dashes or underscores, starting with a letter or digit',
     ]);
   });
 
