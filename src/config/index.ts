@@ -25,7 +25,13 @@ export type {
   SmtpAuthConfig,
   SmtpConfig,
   SmtpTlsMode,
+  InboundTypeName,
+  InboundTypeDef,
+  InboundMethodConfig,
+  InboundApiConfig,
 } from './types.js';
+export { DEFAULT_METHOD_TIMEOUT_MS, MAX_METHOD_TIMEOUT_MS, MAX_METHOD_NAME_LENGTH, INBOUND_TYPE_NAMES } from './schema-inbound.js';
+export { MAX_TYPE_DEPTH } from './resolve-inbound.js';
 export { loadProject, parseProject, PROJECT_FILE, SCRIPTS_DIR } from './load.js';
 export type { ScriptReader } from './resolve.js';
 export { parseDuration } from './duration.js';

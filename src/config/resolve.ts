@@ -3,6 +3,7 @@
 
 import { isAbsolute, posix, resolve } from 'node:path';
 import type { Issue } from './issues.js';
+import { resolveInboundApi } from './resolve-inbound.js';
 import { type SecretsAt, envSecrets, externalAuthSecrets } from './secrets.js';
 import { microsoft365TokenEndpoint } from './smtp-defaults.js';
 import type { ProjectInput, ScriptInput, SharedScriptInput } from './schema.js';
@@ -54,7 +55,7 @@ function languageOf(file: string, explicit: ScriptLanguage | undefined): ScriptL
 
 type ScriptFile = Pick<ScriptConfig, 'file' | 'source' | 'language' | 'timeoutMs' | 'memoryMb'>;
 
-function loadScript(ctx: Context, path: string, raw: ScriptInput | SharedScriptInput): ScriptFile {
+function loadScript(ctx: Context, path: string, raw: Pick<ScriptInput | SharedScriptInput, 'file' | 'language' | 'timeout' | 'memoryMb'>): ScriptFile {
   const base = { file: raw.file, source: '', language: 'js' as ScriptLanguage, timeoutMs: raw.timeout, memoryMb: raw.memoryMb };
   const where = `${path}.file`;
   const rel = posix.normalize(raw.file.replaceAll('\\', '/'));
@@ -178,6 +179,7 @@ export function resolveProject(project: ProjectInput, ctx: Context): ProjectConf
     })),
     notificationLists: project.notificationLists,
     smtp: project.smtp === undefined ? undefined : resolveSmtp(ctx, project.smtp, retry(project.smtp)),
+    inboundApi: resolveInboundApi({ report: (path, message) => report(ctx, path, message), loadScript: (path, raw) => loadScript(ctx, path, raw) }, project.inboundApi),
   });
 }
 

@@ -4,38 +4,9 @@
 // are checked afterwards in resolve.ts, once the shape is known to be valid.
 
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { Duration, Text, duration, int, named, oneOf } from './schema-common.js';
+import { InboundApi } from './schema-inbound.js';
 import { MICROSOFT_365_SMTP_SCOPE } from './smtp-defaults.js';
-
-const NAME = /^[A-Za-z][A-Za-z0-9_-]*$/;
-const Name = z.string().regex(NAME);
-const Text = z.string().min(1);
-
-/** A mapping of user-chosen names; an omitted section is empty. */
-function named<T extends z.ZodType>(value: T) {
-  return z.record(Name, value).default({});
-}
-
-/** Whole numbers also accept digit-only strings, so `${ENV}` can supply them. */
-function int(min: number, max = Number.MAX_SAFE_INTEGER) {
-  return z.preprocess(
-    (v) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v),
-    z.number().int().min(min).max(max),
-  );
-}
-
-const Duration = z.unknown().transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'invalid duration: use e.g. 250ms, 5s, 2m, 1h or milliseconds' });
-  } else if (ms <= 0) ctx.addIssue({ code: 'custom', message: 'must be greater than 0' });
-  return ms ?? 0;
-});
-
-/** An optional duration: zod applies the default (in ms) only when the key is absent. */
-function duration(defaultMs: number) {
-  return Duration.default(defaultMs);
-}
 
 const Site = z.preprocess((v) => v ?? {}, z.strictObject({ description: z.string().default('') }));
 
@@ -157,18 +128,6 @@ const Database = z
 
 const Email = z.string().regex(/^[^\s@]+@[^\s@]+$/, 'invalid e-mail address');
 
-/** One of `names`, in any letter case, as its canonical spelling (`starttls` → `StartTLS`). */
-function oneOf<const T extends readonly [string, ...string[]]>(names: T) {
-  return z.string().transform((value, ctx) => {
-    const found = names.find((n) => n.toLowerCase() === value.toLowerCase());
-    if (found === undefined) {
-      ctx.addIssue({ code: 'custom', message: `must be one of ${names.join(', ')}` });
-      return z.NEVER;
-    }
-    return found as T[number];
-  });
-}
-
 const SmtpAuth = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('None') }),
   z.strictObject({ type: z.literal('Basic'), username: Text, password: z.string() }),
@@ -215,6 +174,7 @@ export const ProjectSchema = z.strictObject({
   databases: named(Database),
   notificationLists: named(z.array(Email).min(1)),
   smtp: Smtp.optional(),
+  inboundApi: InboundApi,
 });
 
 export type ProjectInput = z.output<typeof ProjectSchema>;

@@ -141,6 +141,41 @@ export interface ProjectConfig {
   readonly notificationLists: Readonly<Record<string, readonly string[]>>;
   /** The SMTP server notifications go through; without it `Notify.To(...).Send` fails with NOTIFICATIONS_NOT_CONFIGURED. */
   readonly smtp?: SmtpConfig;
+  /** The methods central's Inbound API serves (`POST /api/{method}`); none when the section is absent. */
+  readonly inboundApi: InboundApiConfig;
+}
+
+export type InboundTypeName = 'Boolean' | 'Integer' | 'Float' | 'String' | 'Object' | 'List';
+
+/** The declared type of a parameter, an Object field, a List's items or a return value. */
+export interface InboundTypeDef {
+  readonly type: InboundTypeName;
+  /** Parameters, fields and return values: whether the value may be absent or null. List items: always true. */
+  readonly required: boolean;
+  readonly description?: string;
+  /** Object only: its declared fields (no others are accepted). */
+  readonly fields?: Readonly<Record<string, InboundTypeDef>>;
+  /** List only: the type of every item. */
+  readonly items?: InboundTypeDef;
+}
+
+export interface InboundMethodConfig {
+  readonly name: string;
+  readonly description?: string;
+  /** Top-level fields of the request body. */
+  readonly parameters: Readonly<Record<string, InboundTypeDef>>;
+  /** null: the method returns no value. */
+  readonly returns: InboundTypeDef | null;
+  /** Names of the API keys approved to call the method. */
+  readonly apiKeys: readonly string[];
+  /** The whole execution, routed calls included. */
+  readonly timeoutMs: number;
+  /** The implementation script, run at central; its `timeoutMs` is the method's. */
+  readonly script: Omit<ScriptConfig, 'name' | 'triggers'>;
+}
+
+export interface InboundApiConfig {
+  readonly methods: Readonly<Record<string, InboundMethodConfig>>;
 }
 
 export type SmtpTlsMode = 'None' | 'StartTLS' | 'SSL';

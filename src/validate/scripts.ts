@@ -20,7 +20,12 @@ interface ScriptUnit {
   readonly language: ScriptLanguage;
   /** The instance whose attributes `Instance.*` act on; absent for a shared script (it acts on its caller's). */
   readonly instance?: { readonly code: string; readonly attributes: ReadonlySet<string> };
+  /** An Inbound API method's script, run at central: no shared scripts, no own instance. */
+  readonly central?: boolean;
 }
+
+/** A site-only API called from a method script (central has no shared scripts and no own instance). */
+export const SITE_ONLY_API = 'SITE_ONLY_API';
 
 /** Where a script's author wrote something, from an offset in the wrapped text (one line of wrapper first). */
 function position(sf: ts.SourceFile, offset: number, source: string): { line: number; column: number } {
@@ -92,10 +97,15 @@ function referenceProblems(tsc: TypeScript, unit: ScriptUnit, sf: ts.SourceFile,
   const check = (call: ts.CallExpression): void => {
     const callee = call.expression;
     if (!tsc.isPropertyAccessExpression(callee) || !tsc.isIdentifier(callee.expression)) return;
+    const api = `${callee.expression.text}.${callee.name.text}`;
+    if (unit.central === true && (api === 'Scripts.Call' || api.startsWith('Instance.'))) {
+      const why = api === 'Scripts.Call' ? 'where there are no shared scripts' : 'with no instance of its own';
+      return report(call, SITE_ONLY_API, `${api} is site-only: an Inbound API method script runs at central, ${why}`);
+    }
     const [first, second] = call.arguments;
     const name = literal(first, tsc);
     if (name === undefined || first === undefined) return;
-    switch (`${callee.expression.text}.${callee.name.text}`) {
+    switch (api) {
       case 'ExternalSystem.Call':
       case 'ExternalSystem.CachedCall': {
         const methods = names.systems.get(name);
@@ -108,7 +118,8 @@ function referenceProblems(tsc: TypeScript, unit: ScriptUnit, sf: ts.SourceFile,
       }
       case 'Database.Connection':
       case 'Database.CachedWrite':
-        if (!names.databases.has(name)) report(first, 'UNKNOWN_CONNECTION', `database ${name} is not defined in databases`);
+        // Central's databases are not the sites' `databases`: a method script's names are checked when it runs.
+        if (unit.central !== true && !names.databases.has(name)) report(first, 'UNKNOWN_CONNECTION', `database ${name} is not defined in databases`);
         return;
       case 'Notify.To':
         if (!names.lists.has(name)) report(first, 'UNKNOWN_NOTIFICATION_LIST', `notification list ${name} is not defined in notificationLists`);
@@ -141,6 +152,7 @@ function unitsOf(project: ProjectConfig): ScriptUnit[] {
       return Object.values(inst.scripts).map((s) => ({ file: file(s.file), source: s.source, language: s.language, instance }));
     }),
     ...Object.values(project.sharedScripts).map((s) => ({ file: file(s.file), source: s.source, language: s.language })),
+    ...Object.values(project.inboundApi.methods).map((m) => ({ file: file(m.script.file), source: m.script.source, language: m.script.language, central: true })),
   ];
 }
 

@@ -18,7 +18,13 @@ describe('docs/configuration.md', () => {
   });
 
   it('anchor example loads', () => {
-    const p = loadProject(writeProject(examples[1]!), {});
+    const p = loadProject(writeProject(examples.find((e) => e.includes('<<:'))!), {});
     expect(p.externalSystems.MES!.retry).toEqual({ maxRetries: 3, retryIntervalMs: 10_000 });
+  });
+
+  it('inboundApi example loads', () => {
+    const p = loadProject(writeProject(examples.find((e) => e.startsWith('inboundApi:'))!, { 'get-recipe.ts': 'return [];', 'ping.js': '' }), {});
+    expect(Object.keys(p.inboundApi.methods)).toEqual(['GetRecipe', 'Ping']);
+    expect(p.inboundApi.methods.GetRecipe!.timeoutMs).toBe(10_000);
   });
 });

@@ -128,6 +128,18 @@ describe('scadalink validate --project DIR', { timeout: 90_000 }, () => {
     expect(r.status).toBe(1);
   });
 
+  it('checks Inbound API method scripts too: a syntax error, and Scripts.Call reported as SITE_ONLY_API', () => {
+    const config = { ...PROJECT, inboundApi: { methods: { GetFlow: { script: 'api/get-flow.ts', returns: { type: 'Float' }, apiKeys: ['mes'] } } } };
+    const r = validate(project({ 'api/get-flow.ts': "await Scripts.Call('round', {});\nreturn (;\n" }, config));
+    expect(r.stdout.split('\n')).toEqual([
+      'scripts/api/get-flow.ts:1:7: SITE_ONLY_API Scripts.Call is site-only: an Inbound API method script runs at central, where there are no shared scripts',
+      'scripts/api/get-flow.ts:2:9: SCRIPT_COMPILE Expression expected.',
+      '2 problem(s) in 1 file(s)',
+      '',
+    ]);
+    expect(r.status).toBe(1);
+  });
+
   it('usage errors exit 2', () => {
     expect(runCli(['validate']).status).toBe(2);
     expect(runCli(['validate', '--project', tmp.dir, '--bogus']).status).toBe(2);

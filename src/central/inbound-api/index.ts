@@ -1,6 +1,8 @@
 // The Inbound API (issue 11): external systems call `POST /api/{method}` with
-// an API key. This branch: the keys (api-keys.ts) and their lifecycle and
-// admin routes (api-key-admin.ts).
+// an API key. Built so far: the keys (api-keys.ts) and their lifecycle and
+// admin routes (api-key-admin.ts); type checking of parameters and return
+// values against the method definitions (check.ts), the error table
+// (errors.ts), and the OpenAPI 3.1 document generated from the definitions.
 export {
   API_KEY_HEADER,
   API_KEY_NAME,
@@ -15,3 +17,6 @@ export {
   requireApiKeyApproved,
 } from './api-keys.js';
 export { apiKeyAdminRoutes, apiKeyView, createApiKey, deleteApiKey, setApiKeyDisabled } from './api-key-admin.js';
+export { MAX_KEY_SHOWN, MAX_PROBLEMS, type TypeProblem, checkParameters, checkReturn, describeReturnMismatch, describeValue } from './check.js';
+export { INBOUND_ERRORS, type InboundErrorBody, type InboundErrorCode, type InboundErrorInfo, inboundErrorStatus, invalidParameters } from './errors.js';
+export { API_KEY_SCHEME, type OpenApiInfo, openApiDocument, typeSchema } from './openapi.js';
