@@ -3,6 +3,7 @@
 // one budget of nested calls and of operations submitted, and cancellation
 // that flows down — a run that ends (returns, throws, times out, is killed)
 // takes the runs it started with it.
+import { setMaxListeners } from 'node:events';
 import { ScadaLinkError } from '../../commons/index.js';
 import { ScriptErrorCode } from '../../scripts/index.js';
 
@@ -87,6 +88,8 @@ export class RunScope {
     /** Cancels this run: aborted when the run that started it ends (undefined for a root run). */
     readonly signal: AbortSignal | undefined,
   ) {
+    // Each nested run in flight listens twice (its scope, its sandbox run); the call limits bound how many.
+    setMaxListeners(0, this.children.signal);
     if (signal === undefined) {
       this.unlink = () => undefined;
     } else if (signal.aborted) {
