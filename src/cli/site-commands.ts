@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MAX_PAGE, ScadaLinkError, TELEMETRY_LIMITS } from '../commons/index.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_WARM_ISOLATES } from '../scripts/index.js';
-import { EVENT_CATEGORIES, EVENT_LEVELS, SITE_DB_FILE, SiteStore, type SynchronousMode, eventsQuery, parkedQuery, startSiteNode } from '../site/index.js';
+import { DEFAULT_RUN_LIMITS, EVENT_CATEGORIES, EVENT_LEVELS, SITE_DB_FILE, SiteStore, type SynchronousMode, eventsQuery, parkedQuery, startSiteNode } from '../site/index.js';
 import {
   agoOption,
   directoryOption,
@@ -27,6 +27,9 @@ const MAX_SHUTDOWN_DEADLINE_MS = 24 * 3_600_000;
 const MAX_SCRIPT_PAYLOAD_BYTES = 64 * 1024 * 1024;
 /** The sandbox's cap on isolates alive at once (runs in flight). */
 const MAX_SCRIPT_ISOLATES = 64;
+/** Ceiling of the per-run limits on nested calls and operations: far above any sane script, below what floods a node. */
+const MAX_RUN_LIMIT = 1_000_000;
+const MAX_CONCURRENT_NESTED = 1000;
 
 /** Opens an existing site store; a wrong --data must not silently create an empty one. */
 function openStore(dataDir: string): SiteStore {
@@ -55,6 +58,9 @@ export function registerSiteCommands(program: Command): void {
     .option('--central-tls', 'dial central over TLS, trusting the system CAs')
     .option('--script-payload-limit <bytes>', "largest JSON a script run takes as arguments or returns", String(DEFAULT_MAX_PAYLOAD_BYTES))
     .option('--script-warm-isolates <n>', 'script isolates kept warm, ready for a run', String(DEFAULT_WARM_ISOLATES))
+    .option('--script-max-nested-calls <n>', 'Scripts.Call one run and the runs it starts may make in all', String(DEFAULT_RUN_LIMITS.maxNestedCalls))
+    .option('--script-max-concurrent-nested <n>', 'Scripts.Call of one run and the runs it starts in flight at once', String(DEFAULT_RUN_LIMITS.maxConcurrentNested))
+    .option('--script-max-operations <n>', 'CachedCall, CachedWrite and Notify.Send one run and the runs it starts may submit', String(DEFAULT_RUN_LIMITS.maxOperations))
     .action(async (opts: RunOptions) => {
       // Every option is checked before anything starts (exit status 2 names the first bad one).
       const options = runOptions(opts);
@@ -158,6 +164,9 @@ interface RunOptions {
   centralTls?: boolean;
   scriptPayloadLimit: string;
   scriptWarmIsolates: string;
+  scriptMaxNestedCalls: string;
+  scriptMaxConcurrentNested: string;
+  scriptMaxOperations: string;
 }
 
 /** `site run`'s options, each checked: INVALID_ARGUMENT (or NO_SITE_SECRET) names the first bad one. */
@@ -177,6 +186,11 @@ function runOptions(opts: RunOptions) {
     shutdownDeadlineMs: durationOption('--shutdown-deadline', opts.shutdownDeadline, MAX_SHUTDOWN_DEADLINE_MS),
     scriptPayloadLimitBytes: wholeOption('--script-payload-limit', opts.scriptPayloadLimit, 1024, MAX_SCRIPT_PAYLOAD_BYTES),
     scriptWarmIsolates: wholeOption('--script-warm-isolates', opts.scriptWarmIsolates, 0, MAX_SCRIPT_ISOLATES),
+    scriptRunLimits: {
+      maxNestedCalls: wholeOption('--script-max-nested-calls', opts.scriptMaxNestedCalls, 0, MAX_RUN_LIMIT),
+      maxConcurrentNested: wholeOption('--script-max-concurrent-nested', opts.scriptMaxConcurrentNested, 1, MAX_CONCURRENT_NESTED),
+      maxOperations: wholeOption('--script-max-operations', opts.scriptMaxOperations, 0, MAX_RUN_LIMIT),
+    },
     central: opts.central === undefined ? undefined : centralOption(opts.central, opts.centralCa, opts.centralTls === true),
   };
 }

@@ -53,6 +53,10 @@ export interface ScriptRunRequest extends ScriptSource {
   /** The script's `Parameters` (deep-frozen copy). */
   readonly parameters?: JsonObject;
   readonly host: ScriptHost;
+  /** Cancels the run (see RunRequest.signal): it rejects with SCRIPT_CANCELLED. */
+  readonly signal?: AbortSignal;
+  /** See RunRequest.onScriptThrew. */
+  readonly onScriptThrew?: () => void;
 }
 
 export type ScriptRuntimeOptions = Omit<SandboxOptions, 'install'>;

@@ -54,6 +54,11 @@ export const WIRE = {
   hostEntry: '__scadalink_host',
   runData: '__scadalink_data',
   invoke: '__scadalink_invoke',
+  /**
+   * The op the core sends the host entry when the script's body threw while
+   * host calls it did not await are still in flight (see RunRequest.onScriptThrew).
+   */
+  threw: '__scadalink_threw',
 } as const;
 
 /** Stable error codes of the sandbox (STYLE §5). */
@@ -68,6 +73,8 @@ export const ScriptErrorCode = {
   Compile: 'SCRIPT_COMPILE',
   /** A host call arrived after its run had ended (an un-awaited call); the host never saw it. */
   Ended: 'SCRIPT_ENDED',
+  /** The run was cancelled through its request's signal (e.g. the run that started it ended); its isolate was disposed. */
+  Cancelled: 'SCRIPT_CANCELLED',
   /** The sandbox was disposed. */
   Disposed: 'SCRIPT_SANDBOX_DISPOSED',
   /** A run's arguments or its return value, as JSON, exceed the sandbox's payload limit. */

@@ -57,6 +57,18 @@ export interface RunRequest extends ScriptSource {
   readonly data?: JsonValue;
   /** Serves the run's host calls. Called on the Node thread; may be async. */
   readonly host: HostEntry;
+  /**
+   * Cancels the run: on abort it ends as a timeout does (its isolate disposed
+   * and replaced in the background) and rejects with SCRIPT_CANCELLED; a run
+   * whose signal is already aborted does not start.
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * Called when the script's body threw while host calls it did not await are
+   * still in flight (the run settles only once they have): the host may stop
+   * what those calls started.
+   */
+  readonly onScriptThrew?: () => void;
 }
 
 /**
@@ -113,6 +125,7 @@ export class ScriptSandbox {
     }
     const dataJson = JSON.stringify(req.data ?? null);
     this.#checkPayload('arguments', dataJson);
+    if (req.signal?.aborted === true) throw cancelledError();
     const compiled = await this.#compiler.compile(req);
     const slot = await this.#pool.acquire();
     try {
@@ -136,16 +149,22 @@ export class ScriptSandbox {
       throw compileError(err, compiled);
     }
     if (compiled.bodyError !== undefined) throw compileError(new SyntaxError(compiled.bodyError), compiled);
+    if (req.signal?.aborted === true) throw cancelledError();
     let ended = false;
     let timedOut = false;
+    let cancelled = false;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     // After the run, a late call (e.g. from a promise chain the isolate was
     // torn down under) is refused so the host never serves a finished run.
-    const entry = new ivm.Reference((op: unknown, argsJson: unknown) =>
-      ended
-        ? answerHostCall(() => Promise.reject(endedError()), op, argsJson)
-        : answerHostCall(req.host, op, argsJson),
-    );
+    const entry = new ivm.Reference((op: unknown, argsJson: unknown) => {
+      if (ended) return answerHostCall(() => Promise.reject(endedError()), op, argsJson);
+      if (op === WIRE.threw) {
+        req.onScriptThrew?.();
+        return Promise.resolve('{"ok":true}');
+      }
+      return answerHostCall(req.host, op, argsJson);
+    });
     let context: ivm.Context | undefined;
     try {
       context = await this.#pool.takeContext(slot);
@@ -161,15 +180,24 @@ export class ScriptSandbox {
           slot.isolate.dispose();
           reject(this.#timeoutError(req.timeoutMs));
         }, req.timeoutMs);
+        // Cancelling stops the run the same way.
+        onAbort = () => {
+          cancelled = true;
+          slot.isolate.dispose();
+          reject(cancelledError());
+        };
+        if (req.signal?.aborted === true) onAbort();
+        else req.signal?.addEventListener('abort', onAbort, { once: true });
       });
       const result = await Promise.race([outcome, deadline]);
       if (typeof result === 'string') this.#checkPayload('result', result);
       return decodeOutcome(result, compiled);
     } catch (err) {
-      throw this.#classify(err, slot, timedOut, req.timeoutMs);
+      throw cancelled ? cancelledError() : this.#classify(err, slot, timedOut, req.timeoutMs);
     } finally {
       ended = true;
       clearTimeout(timer);
+      if (onAbort !== undefined) req.signal?.removeEventListener('abort', onAbort);
       entry.release();
       if (!slot.isolate.isDisposed) context?.release();
     }
@@ -217,6 +245,10 @@ function compileError(err: unknown, compiled: CompiledScript): ScadaLinkError {
     cause: err,
     details: { filename: compiled.filename, ...(line === undefined ? {} : { line, column }) },
   });
+}
+
+function cancelledError(): ScadaLinkError {
+  return new ScadaLinkError(ScriptErrorCode.Cancelled, 'the run was cancelled by its caller');
 }
 
 function endedError(): ScadaLinkError {

@@ -15,6 +15,7 @@ export {
   type EngineStats,
 } from './engine/engine.js';
 export { SiteRuntime, type SiteRuntimeOptions, type ScriptStats } from './runtime/site-runtime.js';
+export { DEFAULT_RUN_LIMITS, RunLimitCode, type RunLimits } from './runtime/run-scope.js';
 export { startSiteNode, packageVersion, type SiteNode, type SiteNodeOptions } from './node/site-node.js';
 export {
   TelemetryForwarder,

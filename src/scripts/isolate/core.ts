@@ -124,6 +124,8 @@ export function coreBootstrap(install: string): string {
       }
     } catch (err) {
       outcome = stringify({ ok: false, error: describe(err) });
+      // The host hears at once that the run failed: what it started and did not await may be stopped.
+      if (inflight.size > 0) hostRef.apply(undefined, ['${WIRE.threw}', '[]'], applyOptions).then(undefined, function () {});
     }
     await settleInflight();
     return outcome;

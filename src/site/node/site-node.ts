@@ -9,6 +9,7 @@ import { type ProjectBundle, type ProjectConfig, bundleOf, loadProject, parsePro
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
 import { readDeployedConfig, saveDeployedConfig } from '../store/deployed.js';
 import { SiteRuntime } from '../runtime/site-runtime.js';
+import type { RunLimits } from '../runtime/run-scope.js';
 import { SiteLinkClient } from '../../transport/index.js';
 import { type CommandHandler, siteCommandHandler } from '../link/commands.js';
 import { TelemetryForwarder } from '../telemetry/forwarder.js';
@@ -40,6 +41,8 @@ export interface SiteNodeOptions {
   readonly scriptPayloadLimitBytes?: number;
   /** Script isolates kept warm (default the sandbox's; docs/site.md). */
   readonly scriptWarmIsolates?: number;
+  /** Limits of one script run and the runs it starts through Scripts.Call (defaults DEFAULT_RUN_LIMITS; docs/scripts.md). */
+  readonly scriptRunLimits?: Partial<RunLimits>;
   /** Bearer token for the admin API (see server.ts); without one it is loopback-only. */
   readonly adminToken?: string;
   /** Central to dial (docs/telemetry.md): its site-link address and this site's secret. */
@@ -107,6 +110,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       pollIntervalMs: options.pollIntervalMs,
       scriptPayloadLimitBytes: options.scriptPayloadLimitBytes,
       scriptWarmIsolates: options.scriptWarmIsolates,
+      scriptRunLimits: options.scriptRunLimits,
       onAttempt: (attempt) => onAttempt(attempt),
     });
     runtime.start();

@@ -23,6 +23,7 @@ import {
 import type { AttemptObserver, AttemptRecord, StoreAndForwardEngine } from '../engine/engine.js';
 import { NOTIFICATION_TARGET, type NotificationRequest, type Notifications } from './notify-handler.js';
 import { redactingHost } from './redaction.js';
+import type { RunScope } from './run-scope.js';
 import type { SiteStore } from '../store/site-store.js';
 
 /** Everything a run's host calls are served by; shared by all runs of the site. */
@@ -41,15 +42,16 @@ export interface HostServices {
   readonly payloadLimitBytes: number;
   getAttribute(instance: string, name: string): JsonValue;
   setAttribute(instance: string, name: string, value: JsonValue): Promise<void>;
-  callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue>;
+  /** Scripts.Call from the run of `caller` (whose scope the nested run joins). */
+  callShared(instance: string, caller: string, name: string, params: JsonObject, scope: RunScope): Promise<JsonValue>;
   log(level: 'info' | 'warn' | 'error', instance: string, script: string, message: string): void;
 }
 
 export interface RunContext {
   readonly instance: string;
   readonly script: string;
-  /** Nesting of Scripts.Call, to stop runaway recursion. */
-  readonly depth: number;
+  /** The run's place in its root run's tree: nesting, cancellation, and the limits it counts against. */
+  readonly scope: RunScope;
 }
 
 /** A host bound to one run, plus the cleanup the run's end must perform. */
@@ -88,11 +90,14 @@ function checkSize(limitBytes: number, what: string, text: string): void {
   });
 }
 
-function capLine(limitBytes: number, line: string): string {
+/** A log line cut to its first `limitBytes` bytes (whole characters), followed by a note of its size. */
+export function capLine(limitBytes: number, line: string): string {
   if (line.length * 3 <= limitBytes) return line;
   const sizeBytes = Buffer.byteLength(line, 'utf8');
   if (sizeBytes <= limitBytes) return line;
-  return `${line.slice(0, Math.floor(limitBytes / 3))}… [log line cut: ${sizeBytes} bytes; the limit is ${limitBytes}]`;
+  // encodeInto writes whole characters only, so the cut never splits one.
+  const { read } = new TextEncoder().encodeInto(line, new Uint8Array(limitBytes));
+  return `${line.slice(0, read)}… [log line cut: ${sizeBytes} bytes; the limit is ${limitBytes}]`;
 }
 
 export function createRunHost(services: HostServices, run: RunContext): RunHost {
@@ -169,6 +174,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
     },
     'ExternalSystem.CachedCall': async (name, method, params) => {
       const sys = systemMethod(name, method);
+      run.scope.operation();
       const out = await services.engine.submit({
         channel: Channel.ApiOutbound,
         target: name,
@@ -228,6 +234,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
     },
     'Database.CachedWrite': async (name, sql, params) => {
       const db = database(name);
+      run.scope.operation();
       const out = await services.engine.submit({
         channel: Channel.DbOutbound,
         target: name,
@@ -250,6 +257,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       const smtp = project.smtp;
       if (smtp === undefined) throw new ScadaLinkError('NOTIFICATIONS_NOT_CONFIGURED', 'the project has no smtp settings');
       const request: NotificationRequest = { list, recipients, subject, body };
+      run.scope.operation();
       const out = await services.engine.submit({
         channel: Channel.Notification,
         // One target, the SMTP server: its maxConnections bound the attempts in flight.
@@ -268,7 +276,7 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       await services.setAttribute(run.instance, name, value);
       return null;
     },
-    'Scripts.Call': async (name, params) => services.callShared(run.instance, run.script, name, params, run.depth + 1),
+    'Scripts.Call': async (name, params) => services.callShared(run.instance, run.script, name, params, run.scope),
     Log: async (level, message) => {
       // Logging never fails a script (api-bootstrap), so a line over the limit is cut and says so.
       services.log(level, run.instance, run.script, capLine(services.payloadLimitBytes, message));

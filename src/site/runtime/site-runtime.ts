@@ -16,6 +16,7 @@ import { createSqliteFolders, dbOutboundHandler } from './db-handler.js';
 import { Notifications, notificationHandler } from './notify-handler.js';
 import { redactingHandler } from './redaction.js';
 import { type HostServices, createRunHost } from './script-host.js';
+import { DEFAULT_RUN_LIMITS, type RunLimits, RunScope } from './run-scope.js';
 import { TriggerQueue } from './triggers.js';
 import { lockDataDir } from './data-lock.js';
 
@@ -37,6 +38,8 @@ export interface SiteRuntimeOptions {
   readonly scriptPayloadLimitBytes?: number;
   /** Script isolates kept warm per script memory limit (default the sandbox's, DEFAULT_WARM_ISOLATES). */
   readonly scriptWarmIsolates?: number;
+  /** Limits of one root run and the runs it starts (default DEFAULT_RUN_LIMITS; docs/scripts.md). */
+  readonly scriptRunLimits?: Partial<RunLimits>;
   /** Told every attempt against an external system, a database or the SMTP server (the node's /metrics). */
   readonly onAttempt?: AttemptObserver;
 }
@@ -73,6 +76,7 @@ export class SiteRuntime {
   private readonly running = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly services: HostServices;
+  private readonly runLimits: RunLimits;
   private stopping = false;
   private reportingAuditFailure = false;
   private readonly unlock: () => void;
@@ -84,6 +88,7 @@ export class SiteRuntime {
     this.nodeName = options.nodeName ?? `${this.site}@${hostname()}`;
     this.redactor = createRedactor(projectSecrets(this.project));
     this.logger = options.logger;
+    this.runLimits = { ...DEFAULT_RUN_LIMITS, ...options.scriptRunLimits };
     createSqliteFolders(this.project, options.dataDir);
     this.sql = new SqlConnections(this.project.databases);
     this.unlock = lockDataDir(options.dataDir);
@@ -140,7 +145,7 @@ export class SiteRuntime {
       payloadLimitBytes: options.scriptPayloadLimitBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
       getAttribute: (instance, name) => this.instance(instance).get(name),
       setAttribute: (instance, name, value) => this.setAttribute(instance, name, value),
-      callShared: (instance, caller, name, params, depth) => this.callShared(instance, caller, name, params, depth),
+      callShared: (instance, caller, name, params, scope) => this.callShared(instance, caller, name, params, scope),
       log: (level, instance, script, message) => this.logger[level]({ instance, script }, this.redactor.text(message)),
     };
   }
@@ -249,7 +254,7 @@ export class SiteRuntime {
     if (!q) {
       q = new TriggerQueue<Triggered>(
         async (item) => {
-          await this.execute(inst.code, item.script, item.params, item.trigger, 0).catch(() => undefined);
+          await this.execute(inst.code, item.script, item.params, item.trigger).catch(() => undefined);
         },
         (item) => {
           this.recordEvent({
@@ -273,16 +278,27 @@ export class SiteRuntime {
     if (!cfg.triggers.some((t) => t.type === 'call')) {
       throw new ScadaLinkError('SCRIPT_NOT_CALLABLE', `script ${instance}.${script} has no call trigger`);
     }
-    return this.execute(instance, cfg, params, 'call', 0);
+    return this.execute(instance, cfg, params, 'call');
   }
 
-  private callShared(instance: string, caller: string, name: string, params: JsonObject, depth: number): Promise<JsonValue> {
+  /**
+   * Scripts.Call: the nested run joins its caller's tree (issue 10 point 6):
+   * it is cancelled when its caller ends, gets at most what is left of the
+   * root run's time and counts against the root run's limits.
+   */
+  private callShared(instance: string, caller: string, name: string, params: JsonObject, parent: RunScope): Promise<JsonValue> {
     const shared = ownValue(this.project.sharedScripts, name);
     if (!shared) return Promise.reject(new ScadaLinkError('UNKNOWN_SCRIPT', `no shared script ${name}`));
-    if (depth > MAX_SHARED_DEPTH) {
+    if (parent.depth + 1 > MAX_SHARED_DEPTH) {
       return Promise.reject(new ScadaLinkError('SCRIPT_RECURSION', `Scripts.Call nested deeper than ${MAX_SHARED_DEPTH} (from ${caller})`));
     }
-    return this.execute(instance, shared, params, `Scripts.Call from ${caller}`, depth);
+    let nested: ReturnType<RunScope['nested']>;
+    try {
+      nested = parent.nested(shared.timeoutMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.execute(instance, shared, params, `Scripts.Call from ${caller}`, nested).finally(nested.done);
   }
 
   private runtimeFor(memoryMb: number): ScriptRuntime {
@@ -304,18 +320,26 @@ export class SiteRuntime {
     script: ScriptConfig | SharedScriptConfig,
     params: JsonObject,
     trigger: string,
-    depth: number,
+    nested?: { readonly scope: RunScope; readonly timeoutMs: number },
   ): Promise<JsonValue> {
-    if (this.stopping && depth === 0) throw new ScadaLinkError('SITE_STOPPING', 'the site is stopping');
-    const run = createRunHost(this.services, { instance, script: script.name, depth });
-    const promise = this.runtimeFor(script.memoryMb).run({
-      source: script.source,
-      language: script.language,
-      filename: script.file,
-      timeoutMs: script.timeoutMs,
-      parameters: params,
-      host: run.host,
-    });
+    if (this.stopping && nested === undefined) throw new ScadaLinkError('SITE_STOPPING', 'the site is stopping');
+    const scope = nested?.scope ?? RunScope.root(this.runLimits, script.timeoutMs);
+    const depth = scope.depth;
+    const timeoutMs = nested?.timeoutMs ?? script.timeoutMs;
+    const run = createRunHost(this.services, { instance, script: script.name, scope });
+    const promise = this.runtimeFor(script.memoryMb)
+      .run({
+        source: script.source,
+        language: script.language,
+        filename: script.file,
+        timeoutMs,
+        parameters: params,
+        host: run.host,
+        signal: scope.signal,
+        onScriptThrew: () => scope.cancelNested(),
+      })
+      // As soon as the run settles, however it ended, the runs it started end too.
+      .finally(() => scope.end());
     this.running.add(promise);
     this.scriptStats.executions++;
     try {
@@ -324,7 +348,11 @@ export class SiteRuntime {
       // The script may have put what an integration told it into its own error.
       const err = this.redactor.error(thrown);
       // A shared script's failure is the caller's to handle or to fail with: logged once, at the top.
-      if (depth > 0) throw err;
+      if (depth > 0) {
+        const code = err instanceof ScadaLinkError ? err.code : 'SCRIPT_ERROR';
+        this.logger.debug({ instance, script: script.name, trigger, depth, timeoutMs, code }, 'nested script run failed');
+        throw err;
+      }
       this.scriptStats.errors++;
       const code = err instanceof ScadaLinkError ? err.code : 'SCRIPT_ERROR';
       if (code === 'SCRIPT_TIMEOUT') this.scriptStats.timeouts++;
@@ -344,6 +372,11 @@ export class SiteRuntime {
       this.running.delete(promise);
       await run.release();
     }
+  }
+
+  /** Resolves once no script run, nested ones included, is in progress. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   /**
