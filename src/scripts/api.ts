@@ -53,6 +53,9 @@ export interface ScriptRunRequest extends ScriptSource {
   /** The script's `Parameters` (deep-frozen copy). */
   readonly parameters?: JsonObject;
   readonly host: ScriptHost;
+  /** See RunRequest.fairKey and RunRequest.nested (sandbox.ts). */
+  readonly fairKey?: string;
+  readonly nested?: boolean;
 }
 
 export type ScriptRuntimeOptions = Omit<SandboxOptions, 'install'>;

@@ -22,6 +22,7 @@
 import ivm from 'isolated-vm';
 import { ScadaLinkError } from '../commons/index.js';
 import type { CompiledScript } from './compile.js';
+import { FairQueue } from './fair-queue.js';
 import { ScriptErrorCode } from './protocol.js';
 
 export interface IsolateSlot {
@@ -64,7 +65,8 @@ export class IsolatePool {
   readonly #idle: IsolateSlot[] = [];
   readonly #idleSince = new Map<IsolateSlot, number>();
   readonly #all = new Set<IsolateSlot>();
-  readonly #waiters: Waiter[] = [];
+  /** Runs waiting for an isolate, admitted round-robin across fair keys (fair-queue.ts). */
+  readonly #waiters = new FairQueue<Waiter>();
   #disposed = false;
   #created = 0;
   #disposedCount = 0;
@@ -88,7 +90,8 @@ export class IsolatePool {
     return this.#all.size;
   }
 
-  acquire(): Promise<IsolateSlot> {
+  /** An isolate for a run; when none is free the run waits its turn among `fairKey`s (nested runs of a key first). */
+  acquire(fairKey = '', nested = false): Promise<IsolateSlot> {
     if (this.#disposed) return Promise.reject(disposedError());
     for (let idle = this.#idle.pop(); idle !== undefined; idle = this.#idle.pop()) {
       this.#idleSince.delete(idle);
@@ -96,7 +99,7 @@ export class IsolatePool {
       this.discard(idle);
     }
     if (this.#all.size < this.opts.maxIsolates) return Promise.resolve(this.#create());
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.#waiters.push(fairKey, nested, { resolve, reject }));
   }
 
   /** Gives back a healthy isolate. */
@@ -167,7 +170,7 @@ export class IsolatePool {
     this.#disposed = true;
     if (this.#warming !== undefined) clearImmediate(this.#warming);
     clearTimeout(this.#trimTimer);
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(disposedError());
+    for (const waiter of this.#waiters.drain()) waiter.reject(disposedError());
     this.#idle.length = 0;
     this.#idleSince.clear();
     for (const slot of this.#all) {

@@ -57,6 +57,13 @@ export interface RunRequest extends ScriptSource {
   readonly data?: JsonValue;
   /** Serves the run's host calls. Called on the Node thread; may be async. */
   readonly host: HostEntry;
+  /**
+   * Who the run is fair to (fair-queue.ts): runs waiting for an isolate are
+   * admitted round-robin across keys. Default '' (one shared key).
+   */
+  readonly fairKey?: string;
+  /** A run started by a run that is executing: admitted before new runs of its key. */
+  readonly nested?: boolean;
 }
 
 /**
@@ -114,7 +121,7 @@ export class ScriptSandbox {
     const dataJson = JSON.stringify(req.data ?? null);
     this.#checkPayload('arguments', dataJson);
     const compiled = await this.#compiler.compile(req);
-    const slot = await this.#pool.acquire();
+    const slot = await this.#pool.acquire(req.fairKey, req.nested);
     try {
       return await this.#runIn(slot, compiled, req, dataJson);
     } finally {
