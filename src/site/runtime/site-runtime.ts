@@ -16,7 +16,7 @@ import { createSqliteFolders, dbOutboundHandler } from './db-handler.js';
 import { Notifications, notificationHandler } from './notify-handler.js';
 import { redactingHandler } from './redaction.js';
 import { type HostServices, createRunHost } from './script-host.js';
-import { TriggerQueue } from './triggers.js';
+import { type Ticker, TriggerQueue, startTicker } from './triggers.js';
 import { lockDataDir } from './data-lock.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -72,6 +72,7 @@ export class SiteRuntime {
   private readonly runtimes = new Map<number, ScriptRuntime>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly tickers: Ticker[] = [];
   private readonly services: HostServices;
   private stopping = false;
   private reportingAuditFailure = false;
@@ -173,11 +174,15 @@ export class SiteRuntime {
       for (const script of Object.values(state.config.scripts)) {
         for (const trigger of script.triggers) {
           if (trigger.type !== 'interval') continue;
-          const timer = setInterval(() => {
-            const q = this.queue(state.config, script);
-            if (!q.busy) q.push({ script, params: {}, trigger: 'interval' });
-          }, trigger.everyMs);
-          this.timers.push(timer);
+          // One tick may wait while the previous run still runs (or waits for a
+          // sandbox behind other instances' runs), so a run that ends late
+          // loses no tick; a second one is skipped, so ticks never pile up.
+          this.tickers.push(
+            startTicker(trigger.everyMs, () => {
+              const q = this.queue(state.config, script);
+              if (!q.waiting((item) => item.trigger === 'interval')) q.push({ script, params: {}, trigger: 'interval' });
+            }),
+          );
         }
       }
     }
@@ -315,6 +320,9 @@ export class SiteRuntime {
       timeoutMs: script.timeoutMs,
       parameters: params,
       host: run.host,
+      // Fair to instances: a nested run (Scripts.Call) belongs to its root run's instance, which is this one.
+      fairKey: instance,
+      nested: depth > 0,
     });
     this.running.add(promise);
     this.scriptStats.executions++;
@@ -354,6 +362,7 @@ export class SiteRuntime {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    for (const t of this.tickers) t.stop();
     const deadline = Date.now() + deadlineMs;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
