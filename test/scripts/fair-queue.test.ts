@@ -1,6 +1,6 @@
 // Fair admission of runs waiting for an isolate: round-robin across fair keys,
 // nested runs of a key before its new roots (issue 10 point 6).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FairQueue, ScriptSandbox, type HostEntry } from '../../src/scripts/index.js';
 
 describe('FairQueue', () => {
@@ -62,6 +62,7 @@ describe('ScriptSandbox fair admission', () => {
         order.push(v as string);
       });
     try {
+      await vi.waitFor(() => expect(sb.isolates).toBe(2), { timeout: 5_000, interval: 10 });
       const flood = Array.from({ length: 20 }, (_, i) => run('B', `B${i}`));
       const quiet = run('A', 'A');
       await Promise.all([...flood, quiet]);
@@ -85,6 +86,7 @@ describe('ScriptSandbox fair admission', () => {
         started.push(v as string);
       });
     try {
+      await vi.waitFor(() => expect(sb.isolates).toBe(1), { timeout: 5_000, interval: 10 });
       const holder = run('holder', false);
       const roots = [run('root1', false), run('root2', false)];
       const child = run('child', true);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Channel, type OperationSnapshot, OperationStatus, type Redactor, ScadaLinkError, createRedactor, describeError, ownValue } from '../../commons/index.js';
 import { type InstanceConfig, type ProjectConfig, type ScriptConfig, type SharedScriptConfig, projectSecrets } from '../../config/index.js';
 import { ThreadedHttpGateway, SqlConnections } from '../../integrations/index.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue, ScriptRuntime, processComputeGate } from '../../scripts/index.js';
 import { type AttemptObserver, StoreAndForwardEngine } from '../engine/engine.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
 import type { NewSiteEvent } from '../store/event-log.js';
@@ -297,6 +297,8 @@ export class SiteRuntime {
         memoryMb,
         maxPayloadBytes: this.options.scriptPayloadLimitBytes,
         warmIsolates: this.options.scriptWarmIsolates,
+        // One gate for all memory limits: the runs of every sandbox share the node's cores.
+        computeGate: processComputeGate(),
         onCatastrophicError: (message) => this.logger.fatal({ message }, 'script isolate lost; ending the process'),
       });
       this.runtimes.set(memoryMb, rt);
