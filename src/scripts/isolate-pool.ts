@@ -105,7 +105,7 @@ export class IsolatePool {
     }
     if (this.#all.size < this.opts.maxIsolates && this.#createdThisTurn < CREATE_PER_TURN) return Promise.resolve(this.#createNow());
     const waiting = new Promise<IsolateSlot>((resolve, reject) => this.#waiters.push(fairKey, nested, { resolve, reject }));
-    this.#grow();
+    if (this.#all.size < this.opts.maxIsolates) this.#nextTurn();
     return waiting;
   }
 
@@ -196,19 +196,17 @@ export class IsolatePool {
    */
   #createNow(): IsolateSlot {
     const slot = this.#create();
-    if (this.#createdThisTurn++ === 0) {
-      setImmediate(() => {
-        this.#createdThisTurn = 0;
-        this.#grow();
-      }).unref();
-    }
+    this.#createdThisTurn++;
+    this.#nextTurn();
     return slot;
   }
 
-  #grow(): void {
-    if (this.#disposed || this.#growing !== undefined || this.#waiters.length === 0) return;
+  /** On the next turn: a new allowance of creations, spent first on the runs still waiting. */
+  #nextTurn(): void {
+    if (this.#disposed || this.#growing !== undefined) return;
     this.#growing = setImmediate(() => {
       this.#growing = undefined;
+      this.#createdThisTurn = 0;
       while (!this.#disposed && this.#waiters.length > 0 && this.#all.size < this.opts.maxIsolates && this.#createdThisTurn < CREATE_PER_TURN) {
         const waiter = this.#waiters.shift()!;
         try {

@@ -71,3 +71,32 @@ describe('ScriptSandbox with a compute gate', () => {
     }
   });
 });
+
+describe('isolates for a burst of runs', () => {
+  it('are created at most 8 per turn of the event loop, so a burst of 40 runs never blocks the Node thread for all 40', async () => {
+    const INSTALL = `function (hostCall, global) { global.wait = (ms) => hostCall('wait', [ms]); }`;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const host: HostEntry = async () => {
+      await gate;
+      return null;
+    };
+    const sb = new ScriptSandbox({ memoryMb: 32, install: INSTALL, maxIsolates: 40, warmIsolates: 0 });
+    const sizes: number[] = [];
+    try {
+      const runs = Array.from({ length: 40 }, () => sb.run({ source: `await wait(0); return 1;`, timeoutMs: 10_000, host }));
+      // One size per turn of the event loop until all 40 isolates exist.
+      while (sb.isolates < 40) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sizes.push(sb.isolates);
+      }
+      release();
+      expect(await Promise.all(runs)).toEqual(Array(40).fill(1));
+      expect(sizes[0]).toBeLessThanOrEqual(8);
+      for (let i = 1; i < sizes.length; i++) expect(sizes[i]! - sizes[i - 1]!).toBeLessThanOrEqual(8);
+      expect(sizes.length).toBeGreaterThanOrEqual(5);
+    } finally {
+      sb.dispose();
+    }
+  });
+});

@@ -58,7 +58,7 @@ describe('ScriptSandbox fair admission', () => {
       return null;
     };
     const run = (fairKey: string, name: string) =>
-      sb.run({ source: `await wait(20); return ${JSON.stringify(name)};`, timeoutMs: 10_000, host, fairKey }).then((v) => {
+      sb.run({ source: `await wait(100); return ${JSON.stringify(name)};`, timeoutMs: 10_000, host, fairKey }).then((v) => {
         order.push(v as string);
       });
     try {
@@ -66,7 +66,8 @@ describe('ScriptSandbox fair admission', () => {
       const flood = Array.from({ length: 20 }, (_, i) => run('B', `B${i}`));
       const quiet = run('A', 'A');
       await Promise.all([...flood, quiet]);
-      // Two B runs hold the isolates; A is admitted at the first release, with at most one other B alongside.
+      // Two B runs hold the isolates (100 ms each, long enough for A to queue before the first release);
+      // A is admitted at the first release, with at most one other B alongside.
       expect(order.indexOf('A')).toBeLessThanOrEqual(3);
       expect(order).toHaveLength(21);
     } finally {
