@@ -57,6 +57,9 @@ export interface ScriptRunRequest extends ScriptSource {
   readonly signal?: AbortSignal;
   /** See RunRequest.onScriptThrew. */
   readonly onScriptThrew?: () => void;
+  /** See RunRequest.fairKey and RunRequest.nested (sandbox.ts). */
+  readonly fairKey?: string;
+  readonly nested?: boolean;
 }
 
 export type ScriptRuntimeOptions = Omit<SandboxOptions, 'install'>;

@@ -31,6 +31,8 @@ export {
   type RunRequest,
 } from './sandbox.js';
 export type { IsolatePoolStats } from './isolate-pool.js';
+export { FairQueue } from './fair-queue.js';
+export { ComputeGate, processComputeGate, type ComputePass } from './compute-gate.js';
 export type { HostEntry } from './wire.js';
 export { ScriptCompiler, loadTypeScript, wrapScript, type ScriptLanguage, type ScriptSource } from './compile.js';
 export { ScriptErrorCode, type JsonValue, type JsonObject } from './protocol.js';

@@ -6,6 +6,7 @@ import ivm from 'isolated-vm';
 import { ScadaLinkError } from '../commons/index.js';
 import { ScriptCompiler, type CompiledScript, type ScriptSource } from './compile.js';
 import { coreBootstrap } from './isolate/core.js';
+import type { ComputeGate, ComputePass } from './compute-gate.js';
 import { IsolatePool, type IsolatePoolStats, type IsolateSlot } from './isolate-pool.js';
 import { ScriptErrorCode, WIRE, type JsonValue } from './protocol.js';
 import { answerHostCall, decodeOutcome, locateMessage, type HostEntry } from './wire.js';
@@ -43,6 +44,12 @@ export interface SandboxOptions {
    * copied into its isolate, so unbounded ones cost the node's memory.
    */
   readonly maxPayloadBytes?: number;
+  /**
+   * Limits how many runs start computing at once (compute-gate.ts); a node
+   * passes processComputeGate() so that all its sandboxes share the cores.
+   * Default: none (runs start as soon as they have an isolate).
+   */
+  readonly computeGate?: ComputeGate;
   /** See isolated-vm: V8 lost control of an isolate; the process should be ended. */
   readonly onCatastrophicError?: (message: string) => void;
 }
@@ -69,6 +76,13 @@ export interface RunRequest extends ScriptSource {
    * what those calls started.
    */
   readonly onScriptThrew?: () => void;
+  /**
+   * Who the run is fair to (fair-queue.ts): runs waiting for an isolate are
+   * admitted round-robin across keys. Default '' (one shared key).
+   */
+  readonly fairKey?: string;
+  /** A run started by a run that is executing: admitted before new runs of its key. */
+  readonly nested?: boolean;
 }
 
 /**
@@ -86,8 +100,10 @@ export class ScriptSandbox {
   readonly #pool: IsolatePool;
   readonly #memoryMb: number;
   readonly #maxPayloadBytes: number;
+  readonly #gate: ComputeGate | undefined;
 
   constructor(opts: SandboxOptions) {
+    this.#gate = opts.computeGate;
     this.#memoryMb = opts.memoryMb;
     this.#maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.#compiler = new ScriptCompiler(opts.compileCacheSize ?? 1000);
@@ -127,7 +143,7 @@ export class ScriptSandbox {
     this.#checkPayload('arguments', dataJson);
     if (req.signal?.aborted === true) throw cancelledError();
     const compiled = await this.#compiler.compile(req);
-    const slot = await this.#pool.acquire();
+    const slot = await this.#pool.acquire(req.fairKey, req.nested);
     try {
       return await this.#runIn(slot, compiled, req, dataJson);
     } finally {
@@ -157,13 +173,20 @@ export class ScriptSandbox {
     let onAbort: (() => void) | undefined;
     // After the run, a late call (e.g. from a promise chain the isolate was
     // torn down under) is refused so the host never serves a finished run.
+    // --- compute gate (issue 10 point 6): a pass to start computing, given back at the first host call or the end.
+    let pass: ComputePass | undefined;
+    const host: HostEntry = (op, args) => {
+      pass?.leave();
+      return req.host(op, args);
+    };
+    // --- end compute gate
     const entry = new ivm.Reference((op: unknown, argsJson: unknown) => {
       if (ended) return answerHostCall(() => Promise.reject(endedError()), op, argsJson);
       if (op === WIRE.threw) {
         req.onScriptThrew?.();
         return Promise.resolve('{"ok":true}');
       }
-      return answerHostCall(req.host, op, argsJson);
+      return answerHostCall(host, op, argsJson);
     });
     let context: ivm.Context | undefined;
     try {
@@ -171,6 +194,7 @@ export class ScriptSandbox {
       // Asynchronous: a synchronous set would block the Node thread until the
       // isolate's thread is free (e.g. still preparing this very context).
       await Promise.all([context.global.set(WIRE.hostEntry, entry), context.global.set(WIRE.runData, dataJson)]);
+      pass = await this.#gate?.enter(req.fairKey, req.nested);
       const outcome = script.run(context, { promise: true }) as Promise<unknown>;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
@@ -196,6 +220,7 @@ export class ScriptSandbox {
       throw cancelled ? cancelledError() : this.#classify(err, slot, timedOut, req.timeoutMs);
     } finally {
       ended = true;
+      pass?.leave();
       clearTimeout(timer);
       if (onAbort !== undefined) req.signal?.removeEventListener('abort', onAbort);
       entry.release();

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Channel, type OperationSnapshot, OperationStatus, type Redactor, ScadaLinkError, createRedactor, describeError, ownValue } from '../../commons/index.js';
 import { type InstanceConfig, type ProjectConfig, type ScriptConfig, type SharedScriptConfig, projectSecrets } from '../../config/index.js';
 import { ThreadedHttpGateway, SqlConnections } from '../../integrations/index.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue, ScriptRuntime } from '../../scripts/index.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue, ScriptRuntime, processComputeGate } from '../../scripts/index.js';
 import { type AttemptObserver, StoreAndForwardEngine } from '../engine/engine.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
 import type { NewSiteEvent } from '../store/event-log.js';
@@ -17,7 +17,7 @@ import { Notifications, notificationHandler } from './notify-handler.js';
 import { redactingHandler } from './redaction.js';
 import { type HostServices, createRunHost } from './script-host.js';
 import { DEFAULT_RUN_LIMITS, type RunLimits, RunScope } from './run-scope.js';
-import { TriggerQueue } from './triggers.js';
+import { type Ticker, TriggerQueue, startTicker } from './triggers.js';
 import { lockDataDir } from './data-lock.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -75,6 +75,7 @@ export class SiteRuntime {
   private readonly runtimes = new Map<number, ScriptRuntime>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly timers: NodeJS.Timeout[] = [];
+  private readonly tickers: Ticker[] = [];
   private readonly services: HostServices;
   private readonly runLimits: RunLimits;
   private stopping = false;
@@ -178,11 +179,15 @@ export class SiteRuntime {
       for (const script of Object.values(state.config.scripts)) {
         for (const trigger of script.triggers) {
           if (trigger.type !== 'interval') continue;
-          const timer = setInterval(() => {
-            const q = this.queue(state.config, script);
-            if (!q.busy) q.push({ script, params: {}, trigger: 'interval' });
-          }, trigger.everyMs);
-          this.timers.push(timer);
+          // One tick may wait while the previous run still runs (or waits for a
+          // sandbox behind other instances' runs), so a run that ends late
+          // loses no tick; a second one is skipped, so ticks never pile up.
+          this.tickers.push(
+            startTicker(trigger.everyMs, () => {
+              const q = this.queue(state.config, script);
+              if (!q.waiting((item) => item.trigger === 'interval')) q.push({ script, params: {}, trigger: 'interval' });
+            }),
+          );
         }
       }
     }
@@ -308,6 +313,8 @@ export class SiteRuntime {
         memoryMb,
         maxPayloadBytes: this.options.scriptPayloadLimitBytes,
         warmIsolates: this.options.scriptWarmIsolates,
+        // One gate for all memory limits: the runs of every sandbox share the node's cores.
+        computeGate: processComputeGate(),
         onCatastrophicError: (message) => this.logger.fatal({ message }, 'script isolate lost; ending the process'),
       });
       this.runtimes.set(memoryMb, rt);
@@ -337,6 +344,9 @@ export class SiteRuntime {
         host: run.host,
         signal: scope.signal,
         onScriptThrew: () => scope.cancelNested(),
+        // Fair to instances: a nested run (Scripts.Call) belongs to its root run's instance, which is this one.
+        fairKey: instance,
+        nested: depth > 0,
       })
       // As soon as the run settles, however it ended, the runs it started end too.
       .finally(() => scope.end());
@@ -387,6 +397,7 @@ export class SiteRuntime {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
+    for (const t of this.tickers) t.stop();
     const deadline = Date.now() + deadlineMs;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
