@@ -40,19 +40,25 @@ export interface ThrownDescription {
   readonly stack?: string;
 }
 
-/** The final message of a run, produced by the isolate-side invoke wrapper. */
+/**
+ * The final message of a run, produced by the isolate-side run function.
+ * `tainted`: the run left something on the global object that could not be
+ * removed, so its isolate must be discarded. `retry`: the run did not start
+ * because the context was not clean; run it on another isolate.
+ */
 export type RunOutcome =
-  | { readonly ok: true; readonly value?: JsonValue }
-  | { readonly ok: false; readonly error: ThrownDescription };
+  | { readonly ok: true; readonly value?: JsonValue; readonly tainted?: true }
+  | { readonly ok: false; readonly error: ThrownDescription; readonly tainted?: true }
+  | { readonly retry: true };
 
 /**
- * Names the isolate-side core bootstrap and the wrapped script agree on. They
- * are globals only for the instant between the host setting them and the core
- * bootstrap capturing and deleting them (see isolate/core.ts).
+ * Names the isolate-side core bootstrap and the wrapped script agree on.
+ * `hostEntry` is a global only from the host setting it to the core bootstrap
+ * capturing and deleting it; `invoke` is the registration function a compiled
+ * script calls with its body (see isolate/core.ts).
  */
 export const WIRE = {
   hostEntry: '__scadalink_host',
-  runData: '__scadalink_data',
   invoke: '__scadalink_invoke',
 } as const;
 
@@ -68,6 +74,8 @@ export const ScriptErrorCode = {
   Compile: 'SCRIPT_COMPILE',
   /** A host call arrived after its run had ended (an un-awaited call); the host never saw it. */
   Ended: 'SCRIPT_ENDED',
+  /** The run was cancelled by its caller (RunRequest.signal); its isolate was disposed. */
+  Cancelled: 'SCRIPT_CANCELLED',
   /** The sandbox was disposed. */
   Disposed: 'SCRIPT_SANDBOX_DISPOSED',
   /** A run's arguments or its return value, as JSON, exceed the sandbox's payload limit. */

@@ -1,21 +1,21 @@
 // The generic sandbox (DESIGN §7, STYLE §7): runs one script source in a
-// leased isolate and a fresh context, with a wall-clock timeout and a memory
-// limit, talking to the host only through one async entry.
+// leased isolate's one reused, hardened context, with a wall-clock timeout and
+// a memory limit, talking to the host only through one async entry. Nothing
+// here is specific to a site: central's Inbound API runs scripts with it too.
 
-import ivm from 'isolated-vm';
 import { ScadaLinkError } from '../commons/index.js';
 import { ScriptCompiler, type CompiledScript, type ScriptSource } from './compile.js';
 import { coreBootstrap } from './isolate/core.js';
 import { IsolatePool, type IsolatePoolStats, type IsolateSlot } from './isolate-pool.js';
-import { ScriptErrorCode, WIRE, type JsonValue } from './protocol.js';
-import { answerHostCall, decodeOutcome, locateMessage, type HostEntry } from './wire.js';
+import { ScriptErrorCode, type JsonValue, type RunOutcome } from './protocol.js';
+import { decodeOutcome, locateMessage, parseOutcome, type HostEntry } from './wire.js';
 
 export interface SandboxOptions {
   /** Heap limit of each isolate (minimum 8). */
   readonly memoryMb: number;
   /**
    * Source of a function expression `(hostCall, global) => ((data) => void) | undefined`
-   * that installs the script-facing API into each fresh context (see
+   * that installs the script-facing API into each isolate's context, once (see
    * isolate/core.ts). Default: none.
    */
   readonly install?: string;
@@ -57,6 +57,12 @@ export interface RunRequest extends ScriptSource {
   readonly data?: JsonValue;
   /** Serves the run's host calls. Called on the Node thread; may be async. */
   readonly host: HostEntry;
+  /**
+   * Aborting it ends the run as a timeout does (its isolate is disposed and
+   * replaced) but the run rejects with SCRIPT_CANCELLED. A run still waiting
+   * for an isolate leaves the queue; an already aborted signal runs nothing.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -74,6 +80,7 @@ export class ScriptSandbox {
   readonly #pool: IsolatePool;
   readonly #memoryMb: number;
   readonly #maxPayloadBytes: number;
+  #tokens = 0;
 
   constructor(opts: SandboxOptions) {
     this.#memoryMb = opts.memoryMb;
@@ -114,12 +121,19 @@ export class ScriptSandbox {
     const dataJson = JSON.stringify(req.data ?? null);
     this.#checkPayload('arguments', dataJson);
     const compiled = await this.#compiler.compile(req);
-    const slot = await this.#pool.acquire();
-    try {
-      return await this.#runIn(slot, compiled, req, dataJson);
-    } finally {
-      if (slot.isolate.isDisposed) this.#pool.discard(slot);
-      else this.#pool.release(slot);
+    for (;;) {
+      if (req.signal?.aborted === true) throw cancelledError();
+      const slot = await this.#pool.acquire(req.signal, cancelledError);
+      let outcome: RunOutcome;
+      try {
+        outcome = await this.#runIn(slot, compiled, req, dataJson);
+      } finally {
+        if (slot.isolate.isDisposed) this.#pool.discard(slot);
+        else this.#pool.release(slot);
+      }
+      // The context was not clean (code of an ended run): its isolate is gone; run on another.
+      if ('retry' in outcome) continue;
+      return decodeOutcome(outcome, compiled);
     }
   }
 
@@ -128,55 +142,49 @@ export class ScriptSandbox {
     this.#pool.dispose();
   }
 
-  async #runIn(slot: IsolateSlot, compiled: CompiledScript, req: RunRequest, dataJson: string): Promise<JsonValue | undefined> {
-    let script: ivm.Script;
+  async #runIn(slot: IsolateSlot, compiled: CompiledScript, req: RunRequest, dataJson: string): Promise<RunOutcome> {
+    let id: number;
     try {
-      script = this.#pool.script(slot, compiled);
+      id = await slot.register(compiled);
     } catch (err) {
-      throw compileError(err, compiled);
+      throw slot.isolate.isDisposed ? this.#classify(err, slot, undefined) : compileError(err, compiled);
     }
-    if (compiled.bodyError !== undefined) throw compileError(new SyntaxError(compiled.bodyError), compiled);
-    let ended = false;
-    let timedOut = false;
+    let stopped: ScadaLinkError | undefined;
     let timer: NodeJS.Timeout | undefined;
-    // After the run, a late call (e.g. from a promise chain the isolate was
-    // torn down under) is refused so the host never serves a finished run.
-    const entry = new ivm.Reference((op: unknown, argsJson: unknown) =>
-      ended
-        ? answerHostCall(() => Promise.reject(endedError()), op, argsJson)
-        : answerHostCall(req.host, op, argsJson),
-    );
-    let context: ivm.Context | undefined;
+    let onAbort: (() => void) | undefined;
     try {
-      context = await this.#pool.takeContext(slot);
-      // Asynchronous: a synchronous set would block the Node thread until the
-      // isolate's thread is free (e.g. still preparing this very context).
-      await Promise.all([context.global.set(WIRE.hostEntry, entry), context.global.set(WIRE.runData, dataJson)]);
-      const outcome = script.run(context, { promise: true }) as Promise<unknown>;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          timedOut = true;
-          // Disposing is the only way to stop both a busy loop and a run
-          // parked on a host promise; the pool replaces the isolate.
+      const outcome = slot.run(id, ++this.#tokens, req.host, dataJson);
+      const ended = new Promise<never>((_, reject) => {
+        // Disposing is the only way to stop both a busy loop and a run parked
+        // on a host promise; the pool replaces the isolate.
+        const stop = (err: ScadaLinkError): void => {
+          stopped ??= err;
           slot.isolate.dispose();
-          reject(this.#timeoutError(req.timeoutMs));
-        }, req.timeoutMs);
+          reject(stopped);
+        };
+        timer = setTimeout(() => stop(this.#timeoutError(req.timeoutMs)), req.timeoutMs);
+        if (req.signal !== undefined) {
+          onAbort = () => stop(cancelledError());
+          if (req.signal.aborted) onAbort();
+          else req.signal.addEventListener('abort', onAbort, { once: true });
+        }
       });
-      const result = await Promise.race([outcome, deadline]);
-      if (typeof result === 'string') this.#checkPayload('result', result);
-      return decodeOutcome(result, compiled);
+      const json = await Promise.race([outcome, ended]);
+      if (typeof json === 'string') this.#checkPayload('result', json);
+      const result = parseOutcome(json);
+      if ('retry' in result || result.tainted === true) slot.isolate.dispose();
+      return result;
     } catch (err) {
-      throw this.#classify(err, slot, timedOut, req.timeoutMs);
+      throw this.#classify(err, slot, stopped);
     } finally {
-      ended = true;
+      slot.endRun();
       clearTimeout(timer);
-      entry.release();
-      if (!slot.isolate.isDisposed) context?.release();
+      if (onAbort !== undefined) req.signal?.removeEventListener('abort', onAbort);
     }
   }
 
-  #classify(err: unknown, slot: IsolateSlot, timedOut: boolean, timeoutMs: number): ScadaLinkError {
-    if (timedOut) return this.#timeoutError(timeoutMs);
+  #classify(err: unknown, slot: IsolateSlot, stopped: ScadaLinkError | undefined): ScadaLinkError {
+    if (stopped !== undefined) return stopped;
     if (err instanceof ScadaLinkError) return err;
     if (this.#pool.disposed) {
       return new ScadaLinkError(ScriptErrorCode.Disposed, 'the script sandbox was disposed during the run', { cause: err });
@@ -219,6 +227,6 @@ function compileError(err: unknown, compiled: CompiledScript): ScadaLinkError {
   });
 }
 
-function endedError(): ScadaLinkError {
-  return new ScadaLinkError(ScriptErrorCode.Ended, 'the run this call belongs to has ended');
+function cancelledError(): ScadaLinkError {
+  return new ScadaLinkError(ScriptErrorCode.Cancelled, 'the script run was cancelled');
 }
