@@ -19,7 +19,11 @@ export interface SandboxOptions {
    * isolate/core.ts). Default: none.
    */
   readonly install?: string;
-  /** Runs executing at once (one isolate each); more runs queue. Default 64. */
+  /**
+   * Runs executing at once (one isolate each); more runs queue. Default 16
+   * (DEFAULT_MAX_ISOLATES; docs/scripts.md says why), or warmIsolates if that
+   * is more.
+   */
   readonly maxIsolates?: number;
   /**
    * Isolates kept warm: created (with a prepared context) in the background
@@ -72,6 +76,14 @@ export interface RunRequest extends ScriptSource {
  */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
 
+/**
+ * Runs at once by default, per sandbox. A run costs tens of microseconds of
+ * CPU, so more isolates only help runs that wait on I/O; many isolates busy
+ * at once cost CPU per run (measured for a trivial run at 64 callers on 2
+ * cores: 152 µs with 8, 188 µs with 16, 374 µs with 64; bench/README.md).
+ */
+export const DEFAULT_MAX_ISOLATES = 16;
+
 /** Warm isolates by default: enough for a 2-core node's steady concurrency without holding much memory idle. */
 export const DEFAULT_WARM_ISOLATES = 8;
 
@@ -86,7 +98,9 @@ export class ScriptSandbox {
     this.#memoryMb = opts.memoryMb;
     this.#maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.#compiler = new ScriptCompiler(opts.compileCacheSize ?? 1000);
-    const maxIsolates = opts.maxIsolates ?? 64;
+    // Unset, the maximum is at least the warm isolates asked for.
+    const warmAsked = opts.warmIsolates ?? DEFAULT_WARM_ISOLATES;
+    const maxIsolates = opts.maxIsolates ?? (Number.isInteger(warmAsked) ? Math.max(DEFAULT_MAX_ISOLATES, warmAsked) : DEFAULT_MAX_ISOLATES);
     for (const [name, value] of [['maxIsolates', maxIsolates], ['warmIsolates', opts.warmIsolates ?? 0]] as const) {
       if (!Number.isInteger(value) || value < 0 || (name === 'maxIsolates' && value < 1)) {
         throw new RangeError(`${name} must be a ${name === 'maxIsolates' ? 'positive' : 'non-negative'} integer, got ${value}`);
@@ -95,7 +109,7 @@ export class ScriptSandbox {
     this.#pool = new IsolatePool({
       memoryMb: opts.memoryMb,
       maxIsolates,
-      warm: Math.min(opts.warmIsolates ?? DEFAULT_WARM_ISOLATES, maxIsolates),
+      warm: Math.min(warmAsked, maxIsolates),
       surplusIdleMs: opts.surplusIdleMs ?? 30_000,
       scriptsPerIsolate: opts.scriptsPerIsolate ?? 200,
       bootstrapSource: coreBootstrap(opts.install ?? 'function () {}'),
