@@ -37,6 +37,8 @@ export class IsolateSlot {
   /** Ids to forget in the context, passed along with the next runs. */
   readonly #evicted: number[] = [];
   #current: { readonly token: number; readonly host: HostEntry } | undefined;
+  /** Why the context could not be prepared (the isolate is then disposed). */
+  prepareError: unknown;
 
   constructor(private readonly opts: IsolateSlotOptions) {
     this.isolate = new ivm.Isolate({
@@ -112,7 +114,11 @@ export class IsolateSlot {
       this.#run = (await bootstrap.run(context, { reference: true })) as ivm.Reference;
       bootstrap.release();
     } catch (err) {
-      if (!this.isolate.isDisposed) this.isolate.dispose();
+      // A disposal under way (timeout, pool disposed) is not a failure to prepare.
+      if (!this.isolate.isDisposed) {
+        this.prepareError = err;
+        this.isolate.dispose();
+      }
       throw err;
     }
   }

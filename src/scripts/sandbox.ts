@@ -135,7 +135,8 @@ export class ScriptSandbox {
     const dataJson = JSON.stringify(req.data ?? null);
     this.#checkPayload('arguments', dataJson);
     const compiled = await this.#compiler.compile(req);
-    for (;;) {
+    // A second attempt runs on a freshly made isolate, whose context is clean.
+    for (let attempt = 1; ; attempt++) {
       if (req.signal?.aborted === true) throw cancelledError();
       const slot = await this.#pool.acquire(req.signal, cancelledError);
       let outcome: RunOutcome;
@@ -146,7 +147,8 @@ export class ScriptSandbox {
         else this.#pool.release(slot);
       }
       // The context was not clean (code of an ended run): its isolate is gone; run on another.
-      if ('retry' in outcome) continue;
+      if ('retry' in outcome && attempt < 3) continue;
+      if ('retry' in outcome) throw new ScadaLinkError(ScriptErrorCode.Error, 'the script sandbox could not give the run a clean context');
       return decodeOutcome(outcome, compiled);
     }
   }
@@ -161,6 +163,10 @@ export class ScriptSandbox {
     try {
       id = await slot.register(compiled);
     } catch (err) {
+      if (slot.prepareError !== undefined) {
+        const message = slot.prepareError instanceof Error ? slot.prepareError.message : String(slot.prepareError);
+        throw new ScadaLinkError(ScriptErrorCode.Error, `the script sandbox could not be prepared: ${message}`, { cause: err });
+      }
       throw slot.isolate.isDisposed ? this.#classify(err, slot, undefined) : compileError(err, compiled);
     }
     let stopped: ScadaLinkError | undefined;
