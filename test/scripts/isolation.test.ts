@@ -181,6 +181,20 @@ describe('isolation between runs on one warm isolate', () => {
     expect(rt.isolateStats).toEqual({ created: 1, disposed: 0 });
   });
 
+  it('no method a run patched on the writable built-ins is called while they are put back', async () => {
+    // Any call of these after the run would leave a global that cannot be
+    // deleted, and the isolate would be discarded.
+    const trap = `function () { Object.defineProperty(globalThis, 'calledAfterTheRun', { value: true }); return false; }`;
+    await run(`Object.prototype.added = 1; Array.prototype.added = 1; Function.prototype.added = 1; JSON.added = 1;
+      Array.prototype.includes = ${trap}; Array.prototype.map = ${trap}; Array.prototype.forEach = ${trap};
+      Function.prototype.call = ${trap}; Function.prototype.apply = ${trap}; JSON.parse = ${trap}; JSON.stringify = ${trap};
+      Object.prototype.hasOwnProperty = ${trap};
+      return 1;`);
+    expect(await run(`return [typeof calledAfterTheRun, [].includes.name, ({}).added, [].added, JSON.added, Parameters.n];`, { n: 3 }))
+      .toEqual(['undefined', 'includes', null, null, null, 3]);
+    expect(rt.isolateStats).toEqual({ created: 1, disposed: 0 });
+  });
+
   it("Parameters differ per run: each run sees its own, deep-frozen", async () => {
     const source = `return [Parameters.n, Object.isFrozen(Parameters), Object.getOwnPropertyDescriptor(globalThis, 'Parameters').configurable];`;
     expect(await run(source, { n: 1 })).toEqual([1, true, false]);

@@ -101,7 +101,8 @@ export const HARDEN_SOURCE = `function (global) {
 
   const snapshots = writable.map((obj) => {
     const keys = ownKeys(obj);
-    return { obj, keys, descs: keys.map((key) => getOwnPropertyDescriptor(obj, key)), proto: getPrototypeOf(obj) };
+    const descs = keys.map((key) => getOwnPropertyDescriptor(obj, key));
+    return { obj, keys, keySet: new Set(keys), descs, proto: getPrototypeOf(obj) };
   });
   const isExtensible = Object.isExtensible, deleteProperty = Reflect.deleteProperty;
   const defineOwn = Reflect.defineProperty, setPrototypeOf = Reflect.setPrototypeOf;
@@ -109,7 +110,8 @@ export const HARDEN_SOURCE = `function (global) {
     return a !== undefined && a.value === b.value && a.get === b.get && a.set === b.set &&
       a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
   }
-  // Reads descriptors only: no getter a run defined is ever called here.
+  // Reads descriptors only, and calls no method of the four writable objects
+  // (Set and Reflect are frozen): no code a run left behind runs here.
   function resetBuiltins() {
     let clean = true;
     for (let j = 0; j < snapshots.length; j++) {
@@ -128,7 +130,7 @@ export const HARDEN_SOURCE = `function (global) {
       now = ownKeys(obj);
       if (now.length === keys.length) continue;
       for (let i = 0; i < now.length; i++) {
-        if (!keys.includes(now[i]) && !deleteProperty(obj, now[i])) clean = false;
+        if (!s.keySet.has(now[i]) && !deleteProperty(obj, now[i])) clean = false;
       }
     }
     return clean;
