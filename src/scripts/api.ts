@@ -53,6 +53,8 @@ export interface ScriptRunRequest extends ScriptSource {
   /** The script's `Parameters` (deep-frozen copy). */
   readonly parameters?: JsonObject;
   readonly host: ScriptHost;
+  /** Aborting it ends the run with SCRIPT_CANCELLED (see RunRequest.signal). */
+  readonly signal?: AbortSignal;
 }
 
 export type ScriptRuntimeOptions = Omit<SandboxOptions, 'install'>;
