@@ -1,8 +1,8 @@
 // RunRequest.signal: aborting ends a run as a timeout does (its isolate is
 // disposed and replaced in the background) but with SCRIPT_CANCELLED.
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { ScriptSandbox, type HostEntry } from '../../src/scripts/index.js';
-import { rejection } from './fixtures.js';
+import { ScriptRuntime, ScriptSandbox, type HostEntry } from '../../src/scripts/index.js';
+import { TestHost, rejection } from './fixtures.js';
 
 const INSTALL = `function (hostCall, global) {
   global.call = (op, ...args) => hostCall(op, args);
@@ -77,5 +77,21 @@ describe('cancelling a run', () => {
     expect((await queued).code).toBe('SCRIPT_CANCELLED');
     release();
     expect(await Promise.all([first, third])).toEqual([1, 3]);
+  });
+
+  it('the script API runtime passes the signal on: aborting its run gives SCRIPT_CANCELLED', async () => {
+    const rt = new ScriptRuntime({ memoryMb: 32, warmIsolates: 1, maxIsolates: 1 });
+    try {
+      const controller = new AbortController();
+      const host = new TestHost();
+      const running = rejection(
+        rt.run({ source: `await ExternalSystem.Call('never', 'wait', {}); return 1;`, timeoutMs: 10_000, host: host.host, signal: controller.signal }),
+      );
+      await vi.waitFor(() => expect(host.calls).toHaveLength(1), { timeout: 5_000, interval: 5 });
+      controller.abort();
+      expect((await running).code).toBe('SCRIPT_CANCELLED');
+    } finally {
+      rt.dispose();
+    }
   });
 });
