@@ -80,7 +80,7 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
  * Runs at once by default, per sandbox. A run costs tens of microseconds of
  * CPU, so more isolates only help runs that wait on I/O; many isolates busy
  * at once cost CPU per run (measured for a trivial run at 64 callers on 2
- * cores: 152 µs with 8, 188 µs with 16, 374 µs with 64; bench/README.md).
+ * cores: 190 µs with 8, 219 µs with 16, 415 µs with 64; bench/README.md).
  */
 export const DEFAULT_MAX_ISOLATES = 16;
 
