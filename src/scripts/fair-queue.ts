@@ -49,6 +49,21 @@ export class FairQueue<T> {
     return item;
   }
 
+  /** Takes `item` out of the queue of `key` (a waiting run that was cancelled); false when it is not there. */
+  remove(key: string, item: T): boolean {
+    const queue = this.#keys.get(key);
+    if (queue === undefined) return false;
+    for (const list of [queue.nested, queue.roots]) {
+      const at = list.indexOf(item);
+      if (at < 0) continue;
+      list.splice(at, 1);
+      this.#length--;
+      if (queue.nested.length + queue.roots.length === 0) this.#keys.delete(key);
+      return true;
+    }
+    return false;
+  }
+
   /** Takes every waiting item out (in admission order). */
   drain(): T[] {
     const all: T[] = [];

@@ -27,6 +27,7 @@ export {
   ScriptSandbox,
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_WARM_ISOLATES,
+  DEFAULT_MAX_ISOLATES,
   type SandboxOptions,
   type RunRequest,
 } from './sandbox.js';

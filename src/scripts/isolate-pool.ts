@@ -3,36 +3,23 @@
 // Why exclusive leases: an isolate runs one thing at a time and its memory
 // limit is shared by everything in it, so a run that loops or bloats would
 // stall or kill every other run in the same isolate. One run per isolate keeps
-// a runaway's damage to itself. Why reuse: creating an isolate costs ~1.3 ms
-// here; a fresh Context inside a warm isolate (the per-run clean slate, so no
-// run sees another's globals or prototype changes) is cheaper, and the isolate
-// keeps the compiled bootstrap and scripts.
-//
-// A Context still costs ~0.45 ms, so an idle isolate holds a spare one with
-// the core bootstrap already run, prepared on isolated-vm's threads off the
-// run's critical path.
+// a runaway's damage to itself. Why reuse: creating an isolate and preparing
+// its context (API installed, realm hardened) costs milliseconds; a run in the
+// prepared context costs tens of microseconds (isolate-slot.ts).
 //
 // Warm capacity, not churn: `warm` isolates are created in the background as
 // soon as the pool exists and whenever one is discarded (timeout, memory kill,
-// catastrophic error), so a run normally finds one ready. Isolates created
-// beyond `warm` under a burst are kept while they are used and disposed only
-// after `surplusIdleMs` without a run, so a steady concurrent load creates and
-// disposes no isolate per run.
+// cancellation, catastrophic error), so a run normally finds one ready.
+// Isolates created beyond `warm` under a burst are kept while they are used
+// and disposed only after `surplusIdleMs` without a run, so a steady
+// concurrent load creates and disposes no isolate per run.
 
-import ivm from 'isolated-vm';
 import { ScadaLinkError } from '../commons/index.js';
-import type { CompiledScript } from './compile.js';
 import { FairQueue } from './fair-queue.js';
+import { IsolateSlot } from './isolate-slot.js';
 import { ScriptErrorCode } from './protocol.js';
 
-export interface IsolateSlot {
-  readonly isolate: ivm.Isolate;
-  readonly bootstrap: ivm.Script;
-  /** This isolate's compiled scripts by CompiledScript.key, least recently used first. */
-  readonly scripts: Map<string, ivm.Script>;
-  /** A fresh context with the core bootstrap run, ready for the next run. */
-  spare: Promise<ivm.Context> | undefined;
-}
+export { IsolateSlot };
 
 export interface IsolatePoolOptions {
   readonly memoryMb: number;
@@ -42,7 +29,7 @@ export interface IsolatePoolOptions {
   readonly warm: number;
   /** An isolate beyond `warm` is disposed after this long without a run. */
   readonly surplusIdleMs: number;
-  /** Compiled scripts kept per isolate. */
+  /** Scripts kept registered per isolate. */
   readonly scriptsPerIsolate: number;
   readonly bootstrapSource: string;
   readonly onCatastrophicError?: (message: string) => void;
@@ -95,8 +82,12 @@ export class IsolatePool {
     return this.#all.size;
   }
 
-  /** An isolate for a run; when none is free the run waits its turn among `fairKey`s (nested runs of a key first). */
-  acquire(fairKey = '', nested = false): Promise<IsolateSlot> {
+  /**
+   * An isolate for a run; when none is free the run waits its turn among
+   * `fairKey`s (nested runs of a key first). A queued run whose `signal`
+   * aborts leaves the queue, rejected with `cancelled()`.
+   */
+  acquire(fairKey = '', nested = false, signal?: AbortSignal, cancelled?: () => unknown): Promise<IsolateSlot> {
     if (this.#disposed) return Promise.reject(disposedError());
     for (let idle = this.#idle.pop(); idle !== undefined; idle = this.#idle.pop()) {
       this.#idleSince.delete(idle);
@@ -104,7 +95,27 @@ export class IsolatePool {
       this.discard(idle);
     }
     if (this.#all.size < this.opts.maxIsolates && this.#createdThisTurn < CREATE_PER_TURN) return Promise.resolve(this.#createNow());
-    const waiting = new Promise<IsolateSlot>((resolve, reject) => this.#waiters.push(fairKey, nested, { resolve, reject }));
+    const waiting = new Promise<IsolateSlot>((resolve, reject) => {
+      if (signal === undefined) {
+        this.#waiters.push(fairKey, nested, { resolve, reject });
+        return;
+      }
+      const onAbort = (): void => {
+        if (this.#waiters.remove(fairKey, waiter)) reject(cancelled?.());
+      };
+      const waiter: Waiter = {
+        resolve: (slot) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(slot);
+        },
+        reject: (err) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      };
+      this.#waiters.push(fairKey, nested, waiter);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
     if (this.#all.size < this.opts.maxIsolates) this.#nextTurn();
     return waiting;
   }
@@ -120,17 +131,9 @@ export class IsolatePool {
       waiter.resolve(slot);
       return;
     }
-    void this.#prepare(slot);
     this.#idle.push(slot);
     this.#idleSince.set(slot, performance.now());
     if (this.#all.size > this.opts.warm) this.#scheduleTrim();
-  }
-
-  /** A fresh context for a run on `slot`: the spare if one is ready or under way. */
-  takeContext(slot: IsolateSlot): Promise<ivm.Context> {
-    const context = slot.spare ?? this.#prepare(slot);
-    slot.spare = undefined;
-    return context;
   }
 
   /** Disposes an isolate that hit a limit (or is surplus); a queued run gets a fresh one. */
@@ -149,27 +152,6 @@ export class IsolatePool {
     } catch (err) {
       waiter.reject(err);
     }
-  }
-
-  /** This isolate's compiled form of `compiled` (throws the engine's SyntaxError). */
-  script(slot: IsolateSlot, compiled: CompiledScript): ivm.Script {
-    const hit = slot.scripts.get(compiled.key);
-    if (hit !== undefined) {
-      slot.scripts.delete(compiled.key);
-      slot.scripts.set(compiled.key, hit);
-      return hit;
-    }
-    const script = slot.isolate.compileScriptSync(compiled.code, {
-      filename: compiled.filename,
-      lineOffset: compiled.lineOffset,
-    });
-    slot.scripts.set(compiled.key, script);
-    if (slot.scripts.size > this.opts.scriptsPerIsolate) {
-      const [oldestKey, oldest] = slot.scripts.entries().next().value!;
-      slot.scripts.delete(oldestKey);
-      oldest.release();
-    }
-    return script;
   }
 
   /** Disposes every isolate, including leased ones: their runs fail. */
@@ -263,37 +245,15 @@ export class IsolatePool {
   }
 
   #create(): IsolateSlot {
-    const isolate = new ivm.Isolate({
-      memoryLimit: this.opts.memoryMb,
+    const slot = new IsolateSlot({
+      memoryMb: this.opts.memoryMb,
+      bootstrapSource: this.opts.bootstrapSource,
+      scriptsPerIsolate: this.opts.scriptsPerIsolate,
       ...(this.opts.onCatastrophicError === undefined ? {} : { onCatastrophicError: this.opts.onCatastrophicError }),
     });
-    try {
-      const bootstrap = isolate.compileScriptSync(this.opts.bootstrapSource, { filename: 'scadalink:bootstrap' });
-      const slot: IsolateSlot = { isolate, bootstrap, scripts: new Map(), spare: undefined };
-      this.#all.add(slot);
-      this.#created++;
-      void this.#prepare(slot);
-      return slot;
-    } catch (err) {
-      isolate.dispose();
-      throw err;
-    }
-  }
-
-  #prepare(slot: IsolateSlot): Promise<ivm.Context> {
-    const context = slot.isolate.createContext().then(async (ctx) => {
-      try {
-        await slot.bootstrap.run(ctx);
-        return ctx;
-      } catch (err) {
-        if (!slot.isolate.isDisposed) ctx.release();
-        throw err;
-      }
-    });
-    // A spare that fails (its isolate was disposed) is only an error for a run that takes it.
-    context.catch(() => undefined);
-    slot.spare = context;
-    return context;
+    this.#all.add(slot);
+    this.#created++;
+    return slot;
   }
 }
 

@@ -40,19 +40,25 @@ export interface ThrownDescription {
   readonly stack?: string;
 }
 
-/** The final message of a run, produced by the isolate-side invoke wrapper. */
+/**
+ * The final message of a run, produced by the isolate-side run function.
+ * `tainted`: the run left something on the global object that could not be
+ * removed, so its isolate must be discarded. `retry`: the run did not start
+ * because the context was not clean; run it on another isolate.
+ */
 export type RunOutcome =
-  | { readonly ok: true; readonly value?: JsonValue }
-  | { readonly ok: false; readonly error: ThrownDescription };
+  | { readonly ok: true; readonly value?: JsonValue; readonly tainted?: true }
+  | { readonly ok: false; readonly error: ThrownDescription; readonly tainted?: true }
+  | { readonly retry: true };
 
 /**
- * Names the isolate-side core bootstrap and the wrapped script agree on. They
- * are globals only for the instant between the host setting them and the core
- * bootstrap capturing and deleting them (see isolate/core.ts).
+ * Names the isolate-side core bootstrap and the wrapped script agree on.
+ * `hostEntry` is a global only from the host setting it to the core bootstrap
+ * capturing and deleting it; `invoke` is the registration function a compiled
+ * script calls with its body (see isolate/core.ts).
  */
 export const WIRE = {
   hostEntry: '__scadalink_host',
-  runData: '__scadalink_data',
   invoke: '__scadalink_invoke',
   /**
    * The op the core sends the host entry when the script's body threw while

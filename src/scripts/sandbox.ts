@@ -1,26 +1,30 @@
 // The generic sandbox (DESIGN §7, STYLE §7): runs one script source in a
-// leased isolate and a fresh context, with a wall-clock timeout and a memory
-// limit, talking to the host only through one async entry.
+// leased isolate's one reused, hardened context, with a wall-clock timeout and
+// a memory limit, talking to the host only through one async entry. Nothing
+// here is specific to a site: central's Inbound API runs scripts with it too.
 
-import ivm from 'isolated-vm';
 import { ScadaLinkError } from '../commons/index.js';
+import type { ComputeGate, ComputePass } from './compute-gate.js';
 import { ScriptCompiler, type CompiledScript, type ScriptSource } from './compile.js';
 import { coreBootstrap } from './isolate/core.js';
-import type { ComputeGate, ComputePass } from './compute-gate.js';
 import { IsolatePool, type IsolatePoolStats, type IsolateSlot } from './isolate-pool.js';
-import { ScriptErrorCode, WIRE, type JsonValue } from './protocol.js';
-import { answerHostCall, decodeOutcome, locateMessage, type HostEntry } from './wire.js';
+import { ScriptErrorCode, WIRE, type JsonValue, type RunOutcome } from './protocol.js';
+import { decodeOutcome, locateMessage, parseOutcome, type HostEntry } from './wire.js';
 
 export interface SandboxOptions {
   /** Heap limit of each isolate (minimum 8). */
   readonly memoryMb: number;
   /**
    * Source of a function expression `(hostCall, global) => ((data) => void) | undefined`
-   * that installs the script-facing API into each fresh context (see
+   * that installs the script-facing API into each isolate's context, once (see
    * isolate/core.ts). Default: none.
    */
   readonly install?: string;
-  /** Runs executing at once (one isolate each); more runs queue. Default 64. */
+  /**
+   * Runs executing at once (one isolate each); more runs queue. Default 16
+   * (DEFAULT_MAX_ISOLATES; docs/scripts.md says why), or warmIsolates if that
+   * is more.
+   */
   readonly maxIsolates?: number;
   /**
    * Isolates kept warm: created (with a prepared context) in the background
@@ -65,9 +69,9 @@ export interface RunRequest extends ScriptSource {
   /** Serves the run's host calls. Called on the Node thread; may be async. */
   readonly host: HostEntry;
   /**
-   * Cancels the run: on abort it ends as a timeout does (its isolate disposed
-   * and replaced in the background) and rejects with SCRIPT_CANCELLED; a run
-   * whose signal is already aborted does not start.
+   * Aborting it ends the run as a timeout does (its isolate is disposed and
+   * replaced) but the run rejects with SCRIPT_CANCELLED. A run still waiting
+   * for an isolate leaves the queue; an already aborted signal runs nothing.
    */
   readonly signal?: AbortSignal;
   /**
@@ -92,6 +96,14 @@ export interface RunRequest extends ScriptSource {
  */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
 
+/**
+ * Runs at once by default, per sandbox. A run costs tens of microseconds of
+ * CPU, so more isolates only help runs that wait on I/O; many isolates busy
+ * at once cost CPU per run (measured for a trivial run at 64 callers on 2
+ * cores: 190 µs with 8, 219 µs with 16, 415 µs with 64; bench/README.md).
+ */
+export const DEFAULT_MAX_ISOLATES = 16;
+
 /** Warm isolates by default: enough for a 2-core node's steady concurrency without holding much memory idle. */
 export const DEFAULT_WARM_ISOLATES = 8;
 
@@ -101,13 +113,16 @@ export class ScriptSandbox {
   readonly #memoryMb: number;
   readonly #maxPayloadBytes: number;
   readonly #gate: ComputeGate | undefined;
+  #tokens = 0;
 
   constructor(opts: SandboxOptions) {
-    this.#gate = opts.computeGate;
     this.#memoryMb = opts.memoryMb;
     this.#maxPayloadBytes = opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.#gate = opts.computeGate;
     this.#compiler = new ScriptCompiler(opts.compileCacheSize ?? 1000);
-    const maxIsolates = opts.maxIsolates ?? 64;
+    // Unset, the maximum is at least the warm isolates asked for.
+    const warmAsked = opts.warmIsolates ?? DEFAULT_WARM_ISOLATES;
+    const maxIsolates = opts.maxIsolates ?? (Number.isInteger(warmAsked) ? Math.max(DEFAULT_MAX_ISOLATES, warmAsked) : DEFAULT_MAX_ISOLATES);
     for (const [name, value] of [['maxIsolates', maxIsolates], ['warmIsolates', opts.warmIsolates ?? 0]] as const) {
       if (!Number.isInteger(value) || value < 0 || (name === 'maxIsolates' && value < 1)) {
         throw new RangeError(`${name} must be a ${name === 'maxIsolates' ? 'positive' : 'non-negative'} integer, got ${value}`);
@@ -116,7 +131,7 @@ export class ScriptSandbox {
     this.#pool = new IsolatePool({
       memoryMb: opts.memoryMb,
       maxIsolates,
-      warm: Math.min(opts.warmIsolates ?? DEFAULT_WARM_ISOLATES, maxIsolates),
+      warm: Math.min(warmAsked, maxIsolates),
       surplusIdleMs: opts.surplusIdleMs ?? 30_000,
       scriptsPerIsolate: opts.scriptsPerIsolate ?? 200,
       bootstrapSource: coreBootstrap(opts.install ?? 'function () {}'),
@@ -141,14 +156,22 @@ export class ScriptSandbox {
     }
     const dataJson = JSON.stringify(req.data ?? null);
     this.#checkPayload('arguments', dataJson);
-    if (req.signal?.aborted === true) throw cancelledError();
     const compiled = await this.#compiler.compile(req);
-    const slot = await this.#pool.acquire(req.fairKey, req.nested);
-    try {
-      return await this.#runIn(slot, compiled, req, dataJson);
-    } finally {
-      if (slot.isolate.isDisposed) this.#pool.discard(slot);
-      else this.#pool.release(slot);
+    // A second attempt runs on a freshly made isolate, whose context is clean.
+    for (let attempt = 1; ; attempt++) {
+      if (req.signal?.aborted === true) throw cancelledError();
+      const slot = await this.#pool.acquire(req.fairKey, req.nested, req.signal, cancelledError);
+      let outcome: RunOutcome;
+      try {
+        outcome = await this.#runIn(slot, compiled, req, dataJson);
+      } finally {
+        if (slot.isolate.isDisposed) this.#pool.discard(slot);
+        else this.#pool.release(slot);
+      }
+      // The context was not clean (code of an ended run): its isolate is gone; run on another.
+      if ('retry' in outcome && attempt < 3) continue;
+      if ('retry' in outcome) throw new ScadaLinkError(ScriptErrorCode.Error, 'the script sandbox could not give the run a clean context');
+      return decodeOutcome(outcome, compiled);
     }
   }
 
@@ -157,79 +180,65 @@ export class ScriptSandbox {
     this.#pool.dispose();
   }
 
-  async #runIn(slot: IsolateSlot, compiled: CompiledScript, req: RunRequest, dataJson: string): Promise<JsonValue | undefined> {
-    let script: ivm.Script;
+  async #runIn(slot: IsolateSlot, compiled: CompiledScript, req: RunRequest, dataJson: string): Promise<RunOutcome> {
+    let id: number;
     try {
-      script = this.#pool.script(slot, compiled);
+      id = await slot.register(compiled);
     } catch (err) {
-      throw compileError(err, compiled);
+      if (slot.prepareError !== undefined) {
+        const message = slot.prepareError instanceof Error ? slot.prepareError.message : String(slot.prepareError);
+        throw new ScadaLinkError(ScriptErrorCode.Error, `the script sandbox could not be prepared: ${message}`, { cause: err });
+      }
+      throw slot.isolate.isDisposed ? this.#classify(err, slot, undefined) : compileError(err, compiled);
     }
-    if (compiled.bodyError !== undefined) throw compileError(new SyntaxError(compiled.bodyError), compiled);
-    if (req.signal?.aborted === true) throw cancelledError();
-    let ended = false;
-    let timedOut = false;
-    let cancelled = false;
+    let stopped: ScadaLinkError | undefined;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
-    // After the run, a late call (e.g. from a promise chain the isolate was
-    // torn down under) is refused so the host never serves a finished run.
-    // --- compute gate (issue 10 point 6): a pass to start computing, given back at the first host call or the end.
+    // Compute gate (issue 10 point 6): a pass to start computing, given back at the first host call or the end.
     let pass: ComputePass | undefined;
     const host: HostEntry = (op, args) => {
       pass?.leave();
-      return req.host(op, args);
-    };
-    // --- end compute gate
-    const entry = new ivm.Reference((op: unknown, argsJson: unknown) => {
-      if (ended) return answerHostCall(() => Promise.reject(endedError()), op, argsJson);
       if (op === WIRE.threw) {
         req.onScriptThrew?.();
-        return Promise.resolve('{"ok":true}');
+        return Promise.resolve(null);
       }
-      return answerHostCall(host, op, argsJson);
-    });
-    let context: ivm.Context | undefined;
+      return req.host(op, args);
+    };
     try {
-      context = await this.#pool.takeContext(slot);
-      // Asynchronous: a synchronous set would block the Node thread until the
-      // isolate's thread is free (e.g. still preparing this very context).
-      await Promise.all([context.global.set(WIRE.hostEntry, entry), context.global.set(WIRE.runData, dataJson)]);
       pass = await this.#gate?.enter(req.fairKey, req.nested);
-      const outcome = script.run(context, { promise: true }) as Promise<unknown>;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          timedOut = true;
-          // Disposing is the only way to stop both a busy loop and a run
-          // parked on a host promise; the pool replaces the isolate.
+      const outcome = slot.run(id, ++this.#tokens, host, dataJson);
+      const ended = new Promise<never>((_, reject) => {
+        // Disposing is the only way to stop both a busy loop and a run parked
+        // on a host promise; the pool replaces the isolate.
+        const stop = (err: ScadaLinkError): void => {
+          stopped ??= err;
           slot.isolate.dispose();
-          reject(this.#timeoutError(req.timeoutMs));
-        }, req.timeoutMs);
-        // Cancelling stops the run the same way.
-        onAbort = () => {
-          cancelled = true;
-          slot.isolate.dispose();
-          reject(cancelledError());
+          reject(stopped);
         };
-        if (req.signal?.aborted === true) onAbort();
-        else req.signal?.addEventListener('abort', onAbort, { once: true });
+        timer = setTimeout(() => stop(this.#timeoutError(req.timeoutMs)), req.timeoutMs);
+        if (req.signal !== undefined) {
+          onAbort = () => stop(cancelledError());
+          if (req.signal.aborted) onAbort();
+          else req.signal.addEventListener('abort', onAbort, { once: true });
+        }
       });
-      const result = await Promise.race([outcome, deadline]);
-      if (typeof result === 'string') this.#checkPayload('result', result);
-      return decodeOutcome(result, compiled);
+      const json = await Promise.race([outcome, ended]);
+      if (typeof json === 'string') this.#checkPayload('result', json);
+      const result = parseOutcome(json);
+      if ('retry' in result || result.tainted === true) slot.isolate.dispose();
+      return result;
     } catch (err) {
-      throw cancelled ? cancelledError() : this.#classify(err, slot, timedOut, req.timeoutMs);
+      throw this.#classify(err, slot, stopped);
     } finally {
-      ended = true;
       pass?.leave();
+      slot.endRun();
       clearTimeout(timer);
       if (onAbort !== undefined) req.signal?.removeEventListener('abort', onAbort);
-      entry.release();
-      if (!slot.isolate.isDisposed) context?.release();
     }
   }
 
-  #classify(err: unknown, slot: IsolateSlot, timedOut: boolean, timeoutMs: number): ScadaLinkError {
-    if (timedOut) return this.#timeoutError(timeoutMs);
+  #classify(err: unknown, slot: IsolateSlot, stopped: ScadaLinkError | undefined): ScadaLinkError {
+    if (stopped !== undefined) return stopped;
     if (err instanceof ScadaLinkError) return err;
     if (this.#pool.disposed) {
       return new ScadaLinkError(ScriptErrorCode.Disposed, 'the script sandbox was disposed during the run', { cause: err });
@@ -273,9 +282,5 @@ function compileError(err: unknown, compiled: CompiledScript): ScadaLinkError {
 }
 
 function cancelledError(): ScadaLinkError {
-  return new ScadaLinkError(ScriptErrorCode.Cancelled, 'the run was cancelled by its caller');
-}
-
-function endedError(): ScadaLinkError {
-  return new ScadaLinkError(ScriptErrorCode.Ended, 'the run this call belongs to has ended');
+  return new ScadaLinkError(ScriptErrorCode.Cancelled, 'the script run was cancelled');
 }

@@ -96,12 +96,16 @@ export function locateMessage(message: string, compiled: CompiledScript): { mess
   return { message: message.slice(0, m.index), line: pos.line, column: pos.column };
 }
 
-/** The value a run returned, or the ScadaLinkError it failed with. */
-export function decodeOutcome(json: unknown, compiled: CompiledScript): JsonValue | undefined {
+/** The run's final message (see RunOutcome). */
+export function parseOutcome(json: unknown): RunOutcome {
   if (typeof json !== 'string') {
     throw new ScadaLinkError(ScriptErrorCode.Error, 'the script did not complete through the sandbox wrapper');
   }
-  const outcome = JSON.parse(json) as RunOutcome;
+  return JSON.parse(json) as RunOutcome;
+}
+
+/** The value a run returned, or the ScadaLinkError it failed with. */
+export function decodeOutcome(outcome: Exclude<RunOutcome, { retry: true }>, compiled: CompiledScript): JsonValue | undefined {
   if (outcome.ok) return outcome.value;
   const e = outcome.error;
   const where = locate(e.stack, compiled);

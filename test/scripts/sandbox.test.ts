@@ -136,3 +136,16 @@ describe('disposal', () => {
     expect(after.code).toBe('SCRIPT_SANDBOX_DISPOSED');
   });
 });
+
+describe('preparation', () => {
+  it('an install that throws fails each run with SCRIPT_ERROR naming the cause, not a memory kill', async () => {
+    const broken = new ScriptSandbox({ memoryMb: 16, install: `function () { throw new Error('broken install'); }`, warmIsolates: 0 });
+    try {
+      const err = await rejection(broken.run({ source: 'return 1', timeoutMs: 1_000, host: async () => 1 }));
+      expect(err.code).toBe('SCRIPT_ERROR');
+      expect(err.message).toBe('the script sandbox could not be prepared: broken install');
+    } finally {
+      broken.dispose();
+    }
+  });
+});

@@ -9,8 +9,8 @@ const op = (name: HostOp): string => JSON.stringify(name);
 
 /**
  * Source of the `install(hostCall, global)` function expression (core.ts). It
- * runs while the context is prepared; the function it returns receives the
- * run's data, `{ parameters }`. Argument checks here give the script a clear
+ * runs once, when the isolate's context is prepared; the function it returns
+ * receives each run's data, `{ parameters }`. Argument checks here give the script a clear
  * TypeError at its own line; the host checks again (host-ops.ts).
  */
 export const SCRIPT_API_BOOTSTRAP = `function (hostCall, global) {
@@ -123,5 +123,10 @@ export const SCRIPT_API_BOOTSTRAP = `function (hostCall, global) {
   define('Instance', Instance);
   define('Scripts', Scripts);
   define('log', log);
-  return (data) => define('Parameters', deepFreeze(data.parameters === undefined ? {} : data.parameters));
+  // One context serves every run on its isolate: Parameters is the current run's.
+  let parameters = freeze({});
+  Object.defineProperty(global, 'Parameters', { get: () => parameters, enumerable: true });
+  return (data) => {
+    parameters = deepFreeze(data.parameters === undefined ? {} : data.parameters);
+  };
 }`;

@@ -3,42 +3,60 @@
 // isolate: it must not reference Node, and it is plain ES2022 rather than
 // TypeScript compiled by the test runner, whose helpers would not exist there.
 
-import { WIRE } from '../protocol.js';
+import { ScriptErrorCode, WIRE } from '../protocol.js';
+import { HARDEN_SOURCE } from './harden.js';
 
 /**
- * The generic core, run in every fresh context ahead of its run (the pool
- * prepares a spare context while the isolate is idle). It removes the few
- * built-ins a script has no use for, installs the API through `install`, and
- * defines the invoke wrapper that the compiled script calls first thing.
- * Invoke then captures the host entry and run data the host set as globals
- * for this run, deletes them, hands the data to the API, and runs the body.
+ * The generic core, run ONCE in the one context of each isolate, before any
+ * run (the pool prepares it in the background). It removes the few built-ins
+ * a script has no use for, installs the API through `install`, hardens the
+ * realm (harden.ts) and evaluates to the `run` function the host calls for
+ * every run on this isolate: `run(scriptId, token, dataJson, evictId)`.
+ *
+ * The host reference, `(token, op, argsJson) → Promise<replyJson>`, is set as
+ * a global by the host before the core runs; the core captures and deletes it.
+ *
+ * A compiled script, run once per isolate, calls the registration global
+ * (WIRE.invoke) with its body as an async function; registration returns the
+ * id `run` takes. A run: puts back the built-ins runs may change and checks
+ * the global object is as the last run left it after clean-up (else asks the
+ * host to retry on another isolate), makes the
+ * run current (its token is what its host calls carry), hands the data to the
+ * API, runs the body, waits for the host calls the run started, ends the run
+ * (from then on its hostCall refuses synchronously, so no code of an ended run
+ * reaches the host) and deletes what the run added to the global object.
  *
  * `install` is the source of a function expression
  * `(hostCall, global) => ((data) => void) | undefined`: it defines the API
- * over `hostCall(op, args) → Promise` (usable once the run has started) and
- * may return a function that receives the run's data (see api-bootstrap.ts).
+ * over `hostCall(op, args) → Promise` (usable during a run) and may return a
+ * function that receives each run's data (see api-bootstrap.ts).
  */
 export function coreBootstrap(install: string): string {
-  return `(function (global, install) {
+  return `(function (global, install, harden) {
   'use strict';
   // No silent sinks and no shared-memory or wasm tricks: console goes nowhere
-  // without an inspector, Atomics.wait would park the isolate thread.
+  // without an inspector, Atomics.wait would park the isolate thread. Weak
+  // references and finalizers would run one run's code during a later one.
   delete global.console;
   delete global.Atomics;
   delete global.SharedArrayBuffer;
   delete global.WebAssembly;
+  delete global.WeakRef;
+  delete global.FinalizationRegistry;
 
-  // Captured before the script runs so that a script tampering with its own
-  // built-ins cannot corrupt the protocol (it can only break its own run).
+  const hostRef = global.${WIRE.hostEntry};
+  delete global.${WIRE.hostEntry};
   const ErrorCtor = Error, TypeErrorCtor = TypeError, PromiseCtor = Promise;
   const stringify = JSON.stringify, parse = JSON.parse;
   const freeze = Object.freeze, keys = Object.keys, isFrozen = Object.isFrozen;
+  const isExtensible = Object.isExtensible, getPrototypeOf = Object.getPrototypeOf;
+  const ownKeys = Reflect.ownKeys, deleteProperty = Reflect.deleteProperty;
   const allSettled = Promise.allSettled.bind(Promise), arrayFrom = Array.from;
   const hostErrors = new WeakSet();
-  const inflight = new Set();
+  const factories = new Map();
   const applyOptions = { result: { promise: true } };
-  let hostRef;
-  let started = false;
+  let nextId = 1;
+  let current; // the run in progress, or the last one (then inactive)
 
   function deepFreeze(value) {
     if (value !== null && typeof value === 'object' && !isFrozen(value)) {
@@ -67,21 +85,25 @@ export function coreBootstrap(install: string): string {
 
   function hostCall(op, args) {
     const site = new ErrorCtor();
+    const run = current;
+    if (run === undefined || !run.active) {
+      return PromiseCtor.reject(hostError({ code: '${ScriptErrorCode.Ended}', message: 'the run this call belongs to has ended', details: {} }, site));
+    }
     let argsJson;
     try {
       argsJson = stringify(args);
     } catch (e) {
       return PromiseCtor.reject(new TypeErrorCtor(op + ': arguments must be JSON values (' + e.message + ')'));
     }
-    const reply = hostRef.apply(undefined, [op, argsJson], applyOptions).then(function (replyJson) {
+    const reply = hostRef.apply(undefined, [run.token, op, argsJson], applyOptions).then(function (replyJson) {
       const r = parse(replyJson);
       if (r.ok) return r.value;
       throw hostError(r.error, site);
     });
-    // A run ends only when the calls it started have settled (see invoke).
+    // A run ends only when the calls it started have settled (see run).
     const tracked = reply.then(function () {}, function () {});
-    inflight.add(tracked);
-    tracked.then(function () { inflight.delete(tracked); });
+    run.inflight.add(tracked);
+    tracked.then(function () { run.inflight.delete(tracked); });
     return reply;
   }
 
@@ -100,21 +122,48 @@ export function coreBootstrap(install: string): string {
     }
   }
 
-  async function settleInflight() {
-    while (inflight.size > 0) await allSettled(arrayFrom(inflight));
+  async function settleInflight(run) {
+    while (run.inflight.size > 0) await allSettled(arrayFrom(run.inflight));
   }
 
-  // Called by the compiled script before any of the author's code runs.
-  async function invoke(body) {
-    if (started) throw new TypeErrorCtor('a context runs one script');
-    started = true;
-    hostRef = global.${WIRE.hostEntry};
-    const data = parse(global.${WIRE.runData});
-    delete global.${WIRE.hostEntry};
-    delete global.${WIRE.runData};
-    if (typeof begin === 'function') begin(data);
+  // Registration: the compiled script calls this first thing with its body.
+  function register(body) {
+    if (current !== undefined && current.active) throw new TypeErrorCtor('a context runs one script');
+    if (typeof body !== 'function') throw new TypeErrorCtor('a script registers a function');
+    const id = nextId++;
+    factories.set(id, body);
+    return id;
+  }
+
+  const begin = install(hostCall, global);
+  Object.defineProperty(global, '${WIRE.invoke}', { value: register });
+  const hardened = harden(global);
+  const baseline = new Set(hardened.baseline), resetBuiltins = hardened.resetBuiltins;
+  const baseProto = getPrototypeOf(global);
+
+  // Deletes what is not part of the global's baseline; false when something stays.
+  function resetGlobals() {
+    let clean = isExtensible(global) && getPrototypeOf(global) === baseProto;
+    const now = ownKeys(global);
+    for (let i = 0; i < now.length; i++) {
+      if (!baseline.has(now[i]) && !deleteProperty(global, now[i])) clean = false;
+    }
+    return clean;
+  }
+
+  return async function run(id, token, dataJson, evictId) {
+    if (evictId > 0) factories.delete(evictId);
+    // The writable built-ins are put back here, once per run, and the global
+    // checked again: code of an ended run that was still queued may have run
+    // since its clean-up.
+    if (!(resetBuiltins() && resetGlobals())) return '{"retry":true}';
+    const body = factories.get(id);
+    if (body === undefined) throw new TypeErrorCtor('no script registered as ' + id);
+    const run = { token: token, active: true, inflight: new Set() };
+    current = run;
     let outcome;
     try {
+      if (typeof begin === 'function') begin(parse(dataJson));
       const value = await body.call(global);
       try {
         outcome = value === undefined ? '{"ok":true}' : stringify({ ok: true, value: value });
@@ -125,14 +174,13 @@ export function coreBootstrap(install: string): string {
     } catch (err) {
       outcome = stringify({ ok: false, error: describe(err) });
       // The host hears at once that the run failed: what it started and did not await may be stopped.
-      if (inflight.size > 0) hostRef.apply(undefined, ['${WIRE.threw}', '[]'], applyOptions).then(undefined, function () {});
+      if (run.inflight.size > 0) hostRef.apply(undefined, [run.token, '${WIRE.threw}', '[]'], applyOptions).then(undefined, function () {});
     }
-    await settleInflight();
-    return outcome;
-  }
-
-  const begin = install(hostCall, global);
-  Object.defineProperty(global, '${WIRE.invoke}', { value: invoke });
-})(globalThis, ${install});
+    await settleInflight(run);
+    run.active = false;
+    // Something the run left on the global object cannot be removed: the host discards the isolate.
+    return resetGlobals() ? outcome : outcome.slice(0, -1) + ',"tainted":true}';
+  };
+})(globalThis, ${install}, ${HARDEN_SOURCE});
 `;
 }
