@@ -4,7 +4,7 @@
 // measured window, which counts isolated-vm's threads too, divided by the
 // runs), and the isolates created and disposed in the window (0 and 0 when
 // warm capacity holds: no isolate churn per run).
-import { ScriptRuntime } from '../../src/scripts/index.js';
+import { ScriptRuntime, processComputeGate } from '../../src/scripts/index.js';
 import { closedLoop } from '../lib/load.js';
 import { machine } from '../lib/machine.js';
 import { flags, report } from '../lib/options.js';
@@ -12,10 +12,16 @@ import { trivialHost as host } from '../lib/trivial-host.js';
 import { summarize } from '../lib/stats.js';
 
 // --max 0 (the default): the sandbox's default maxIsolates.
-const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, max: 0 });
+// --gate 1: with the process's compute gate, as a site runs its scripts (compute-gate.ts).
+const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, max: 0, gate: 0 });
 // Not an object literal: a sandbox without the warmIsolates setting (the
 // baseline) ignores it rather than failing to build.
-const runtimeOptions = { memoryMb: 32, warmIsolates: opt.warm, ...(opt.max > 0 ? { maxIsolates: opt.max } : {}) };
+const runtimeOptions = {
+  memoryMb: 32,
+  warmIsolates: opt.warm,
+  ...(opt.max > 0 ? { maxIsolates: opt.max } : {}),
+  ...(opt.gate > 0 ? { computeGate: processComputeGate() } : {}),
+};
 const runtime = new ScriptRuntime(runtimeOptions);
 
 const metrics: Record<string, number> = {};
