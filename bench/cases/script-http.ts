@@ -16,12 +16,12 @@ import { measureLevel } from '../lib/site-load.js';
 import { startSink } from '../lib/sink.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8 });
+const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, siteProf: '' });
 
 const tmp = scratchDir();
 const sink = await startSink();
 const project = writeBenchProject(join(tmp.dir, 'project'), sink.url);
-const site = await startSiteProcess(project, join(tmp.dir, 'data'), ['--script-warm-isolates', String(opt.warm)]);
+const site = await startSiteProcess(project, join(tmp.dir, 'data'), ['--script-warm-isolates', String(opt.warm)], opt.siteProf);
 
 const metrics: Record<string, number> = {};
 const checks: Record<string, unknown> = {};

@@ -37,7 +37,24 @@ export async function measureLevel(o: LevelOptions): Promise<LevelResult> {
     cpu: o.pid === undefined ? NaN : procCpuMs(o.pid),
     sink: o.sink?.requests() ?? Promise.resolve(NaN),
   });
-  const run = await closedLoop({ ...o, atWindowStart: () => (start = mark()), atWindowEnd: () => (end = mark()) });
+  // The window opens and closes on timers, or at the first operation that
+  // starts or ends past its edge: a loop starved of timers (isolated-vm can
+  // keep it busy for seconds) must not leave the window unread.
+  const t0 = performance.now();
+  const edges = (): void => {
+    const now = performance.now();
+    if (start === undefined && now >= t0 + o.warmupMs) start = mark();
+    if (end === undefined && now >= t0 + o.warmupMs + o.durationMs) end = mark();
+  };
+  const op = async (n: number): Promise<boolean> => {
+    edges();
+    try {
+      return await o.op(n);
+    } finally {
+      edges();
+    }
+  };
+  const run = await closedLoop({ ...o, op, atWindowStart: () => (start ??= mark()), atWindowEnd: () => (end ??= mark()) });
   end ??= mark();
   if (start === undefined) throw new Error('the measured window never opened');
   const seconds = (end.t - start.t) / 1000;

@@ -68,12 +68,18 @@ export interface SiteChild {
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** Starts `scadalink site --project DIR --data DIR --port 0 ...args` and resolves once it listens. */
-export async function startSiteProcess(projectDir: string, dataDir: string, args: readonly string[] = []): Promise<SiteChild> {
+export async function startSiteProcess(
+  projectDir: string,
+  dataDir: string,
+  args: readonly string[] = [],
+  /** A directory for a CPU profile of the site's main thread, written when it stops (see bench/prof-top.ts). */
+  profileDir = '',
+): Promise<SiteChild> {
   const env = { ...process.env };
   delete env.SCADALINK_ADMIN_TOKEN; // loopback admin API without a token
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--no-node-snapshot', MAIN, 'site', '--project', projectDir, '--data', dataDir, '--port', '0', ...args],
+    ['--no-node-snapshot', ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []), MAIN, 'site', '--project', projectDir, '--data', dataDir, '--port', '0', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
