@@ -92,6 +92,30 @@ const BENCHES: Record<string, Bench> = {
     about: 'a trivial script at 1, 4 and 64 concurrent callers: runs/s, CPU µs per run, isolates created/disposed (target <= 150 µs)',
     inDefault: true,
   },
+  'script-http': {
+    file: 'cases/script-http.js',
+    args: [],
+    about: 'a real site process: trivial and cached scripts through the admin API at 1, 4, 64 keep-alive callers; runs/s, p50, site CPU µs per run against a no-script admin GET',
+    inDefault: true,
+  },
+  'script-call-path': {
+    file: 'cases/script-call-path.js',
+    args: [],
+    about: 'the same trivial and cached scripts through SiteRuntime.callScript in this process (no HTTP) at 1, 4, 64 callers: runs/s, CPU µs per run',
+    inDefault: true,
+  },
+  product: {
+    file: 'cases/product.js',
+    args: [],
+    about: 'delivered/s: 64 HTTP callers running `cached` in a real site process, against the engine driven directly, same run (target ratio >= 0.5)',
+    inDefault: true,
+  },
+  'script-memory': {
+    file: 'cases/script-memory.js',
+    args: [],
+    about: 'RSS of a real site process with 0, 8, 64 warm script isolates: idle once they are ready, and after a 64-caller burst (peak too)',
+    inDefault: true,
+  },
   'deliver-http': {
     file: 'cases/deliver-http.js',
     args: [],

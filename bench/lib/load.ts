@@ -8,6 +8,9 @@ export interface ClosedLoopOptions {
   readonly durationMs: number;
   /** One operation; resolves true when it counts (e.g. reached the expected status). */
   readonly op: (n: number) => Promise<boolean>;
+  /** Called as the measured window opens and as it closes (e.g. to read another process's CPU). */
+  readonly atWindowStart?: () => void;
+  readonly atWindowEnd?: () => void;
 }
 
 export interface ClosedLoopResult {
@@ -50,10 +53,12 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<ClosedLoopResult
   const cpuAtStart = setTimeout(() => {
     cpuStart = process.cpuUsage();
     eluStart = performance.eventLoopUtilization();
+    o.atWindowStart?.();
   }, o.warmupMs);
   const cpuAtEnd = setTimeout(() => {
     cpuEnd = process.cpuUsage(cpuStart);
     eluEnd = performance.eventLoopUtilization(eluStart);
+    o.atWindowEnd?.();
   }, o.warmupMs + o.durationMs);
 
   const caller = async (): Promise<void> => {

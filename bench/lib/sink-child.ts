@@ -23,8 +23,8 @@ server.listen(0, '127.0.0.1', () => {
   process.send!({ type: 'listening', port: (server.address() as AddressInfo).port });
 });
 
-process.on('message', (msg: { type: string }) => {
-  if (msg.type === 'stats') process.send!({ type: 'stats', requests });
+process.on('message', (msg: { type: string; seq?: number }) => {
+  if (msg.type === 'stats') process.send!({ type: 'stats', seq: msg.seq, requests });
   if (msg.type === 'close') {
     server.closeAllConnections();
     server.close(() => process.exit(0));

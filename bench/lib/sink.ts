@@ -7,11 +7,11 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-/** The child's next message of this type (rejects if the child exits first). */
-export function next<T>(child: ChildProcess, type: string): Promise<T> {
+/** The child's next message of this type, and with this `seq` if given (rejects if the child exits first). */
+export function next<T>(child: ChildProcess, type: string, seq?: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const onMessage = (msg: { type: string } & T): void => {
-      if (msg.type !== type) return;
+    const onMessage = (msg: { type: string; seq?: number } & T): void => {
+      if (msg.type !== type || (seq !== undefined && msg.seq !== seq)) return;
       child.off('message', onMessage);
       child.off('exit', onExit);
       resolve(msg);
@@ -27,11 +27,14 @@ export async function startSink(): Promise<Sink> {
   // execArgv: [] so a --cpu-prof of the engine process does not profile the sink too.
   const child = fork(fileURLToPath(new URL('./sink-child.js', import.meta.url)), [], { execArgv: [], stdio: 'inherit' });
   const { port } = await next<{ port: number }>(child, 'listening');
+  let asked = 0;
   return {
     url: `http://127.0.0.1:${port}`,
     requests: async () => {
-      child.send({ type: 'stats' });
-      return (await next<{ requests: number }>(child, 'stats')).requests;
+      // Numbered: two requests outstanding at once (a busy event loop reads replies late) each get their own answer.
+      const seq = ++asked;
+      child.send({ type: 'stats', seq });
+      return (await next<{ requests: number }>(child, 'stats', seq)).requests;
     },
     close: async () => {
       if (child.exitCode !== null) return;

@@ -64,7 +64,7 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
     tmp.cleanup();
   });
 
-  it('serves /health, /ready, /info and /metrics with buffer, parked and script figures', async () => {
+  it('serves /health, /ready, /info and /metrics with buffer, parked and script figures, isolates alive included', async () => {
     site = await SiteProcess.start(['--project', projectDir, '--data', dataDir, '--port', '0']);
     expect(await (await fetch(`${site.url}/health`)).json()).toEqual({ status: 'ok' });
     expect((await fetch(`${site.url}/ready`)).status).toBe(200);
@@ -79,6 +79,8 @@ describe('the site as a process: scadalink site, its endpoints, the CLI and SIGT
     expect(metrics).toMatch(/^scadalink_sf_buffer_depth\{site="plant1"\} 0$/m);
     expect(metrics).toMatch(/^scadalink_sf_attempts_total\{outcome="transient",site="plant1"\} 2$/m);
     expect(metrics).toMatch(/^scadalink_script_executions_total\{site="plant1"\} 1$/m);
+    // The run created the script isolates: the one it ran on, and warm ones in the background.
+    expect(metrics).toMatch(/^scadalink_script_isolates\{site="plant1"\} [1-9]\d*$/m);
     expect(metrics).toMatch(/^scadalink_sf_oldest_pending_age_seconds\{site="plant1"\} 0$/m);
   });
 

@@ -118,6 +118,16 @@ export function siteMetrics(current: () => SiteRuntime | undefined, site: string
     },
   });
   new Gauge({
+    name: 'scadalink_script_isolates',
+    help: 'Script isolates alive now (warm or running).',
+    registers: [registry],
+    collect() {
+      const rt = current();
+      if (rt === undefined) return;
+      this.set(rt.scriptIsolates);
+    },
+  });
+  new Gauge({
     name: 'scadalink_audit_outbox_depth',
     help: 'Audit events waiting to be acknowledged by central.',
     registers: [registry],

@@ -277,6 +277,13 @@ export class SiteRuntime {
   }
 
   /** Runs a script that has a `call` trigger and returns its value (Route.To, CLI, other callers). */
+  /** Script isolates alive now (warm or running), over every script memory limit in use. */
+  get scriptIsolates(): number {
+    let n = 0;
+    for (const rt of this.runtimes.values()) n += rt.isolates;
+    return n;
+  }
+
   callScript(instance: string, script: string, params: JsonObject = {}): Promise<JsonValue> {
     const cfg = ownValue(this.instance(instance).config.scripts, script);
     if (!cfg) throw new ScadaLinkError('UNKNOWN_SCRIPT', `instance ${instance} has no script ${script}`);
