@@ -119,13 +119,18 @@ async function transpile(key: string, source: string, filename: string): Promise
 /** Compiles each distinct source once; keeps the most recently used `capacity` results. */
 export class ScriptCompiler {
   readonly #cache = new Map<string, Promise<CompiledScript>>();
+  /** Source text → language and file name → cache key; cleared when it holds more than `capacity` sources. */
+  readonly #keys = new Map<string, Map<string, string>>();
 
   constructor(private readonly capacity = 1000) {}
 
   compile(src: ScriptSource): Promise<CompiledScript> {
     const language = src.language ?? 'js';
     const filename = src.filename ?? `script.${language}`;
-    const key = createHash('sha256').update(`${language}\0${filename}\0${src.source}`).digest('base64url');
+    // The same source text (usually the very same string, whose hash V8 keeps) skips the SHA-256 of every run.
+    const known = this.#keys.get(src.source)?.get(`${language}\0${filename}`);
+    const key = known ?? createHash('sha256').update(`${language}\0${filename}\0${src.source}`).digest('base64url');
+    if (known === undefined) this.#remember(src.source, `${language}\0${filename}`, key);
     const cached = this.#cache.get(key);
     if (cached !== undefined) {
       this.#cache.delete(key);
@@ -143,5 +148,15 @@ export class ScriptCompiler {
       if (oldest !== undefined) this.#cache.delete(oldest);
     }
     return compiled;
+  }
+
+  #remember(source: string, where: string, key: string): void {
+    if (this.#keys.size >= this.capacity) this.#keys.clear();
+    let keys = this.#keys.get(source);
+    if (keys === undefined) {
+      keys = new Map();
+      this.#keys.set(source, keys);
+    }
+    keys.set(where, key);
   }
 }

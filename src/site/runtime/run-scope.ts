@@ -78,8 +78,14 @@ function limitError(code: string, message: string, limit: string, value: number)
  * (its caller's), and the signal it hands the runs it starts, which is
  * aborted when it ends, when its body throws, or when it is cancelled itself.
  */
+/** Why nested runs are cancelled: the run that started them is over. */
+const RUN_OVER = new ScadaLinkError(ScriptErrorCode.Cancelled, 'the run that started this one is over');
+
 export class RunScope {
-  private readonly children = new AbortController();
+  /** Made when the run starts its first nested run: most runs start none, and a controller per run costs. */
+  private controller: AbortController | undefined;
+  /** The run ended, its body threw, or it was cancelled: it starts no more runs. */
+  private over = false;
   private readonly unlink: () => void;
 
   private constructor(
@@ -88,18 +94,35 @@ export class RunScope {
     /** Cancels this run: aborted when the run that started it ends (undefined for a root run). */
     readonly signal: AbortSignal | undefined,
   ) {
-    // Each nested run in flight listens twice (its scope, its sandbox run); the call limits bound how many.
-    setMaxListeners(0, this.children.signal);
     if (signal === undefined) {
       this.unlink = () => undefined;
     } else if (signal.aborted) {
-      this.children.abort();
+      this.over = true;
       this.unlink = () => undefined;
     } else {
-      const cancel = () => this.children.abort();
+      const cancel = () => this.stop();
       signal.addEventListener('abort', cancel, { once: true });
       this.unlink = () => signal.removeEventListener('abort', cancel);
     }
+  }
+
+  /** The signal this run hands the runs it starts. */
+  private childSignal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      // Each nested run in flight listens twice (its scope, its sandbox run); the call limits bound how many.
+      setMaxListeners(0, this.controller.signal);
+    }
+    return this.controller.signal;
+  }
+
+  /**
+   * Cancels every run this one started. The reason is given: without one,
+   * abort() builds a DOMException with a stack trace, every run.
+   */
+  private stop(): void {
+    this.over = true;
+    this.controller?.abort(RUN_OVER);
   }
 
   /** The scope of a run started from outside: its own timeout is the tree's. */
@@ -116,7 +139,7 @@ export class RunScope {
    * run settles.
    */
   nested(ownTimeoutMs: number): { scope: RunScope; timeoutMs: number; done: () => void } {
-    if (this.children.signal.aborted) {
+    if (this.over) {
       throw new ScadaLinkError(ScriptErrorCode.Cancelled, 'Scripts.Call after the calling run ended or failed: no new run starts');
     }
     const remaining = this.tree.deadline - Date.now();
@@ -124,7 +147,7 @@ export class RunScope {
       throw new ScadaLinkError(ScriptErrorCode.Timeout, "Scripts.Call with no time left of the root run's timeout", { details: { timeoutMs: 0 } });
     }
     const done = this.tree.startNested();
-    return { scope: new RunScope(this.tree, this.depth + 1, this.children.signal), timeoutMs: Math.min(ownTimeoutMs, remaining), done };
+    return { scope: new RunScope(this.tree, this.depth + 1, this.childSignal()), timeoutMs: Math.min(ownTimeoutMs, remaining), done };
   }
 
   /** Counts one operation submitted by this run against the tree's limit (see RunTree.operation). */
@@ -134,12 +157,12 @@ export class RunScope {
 
   /** The run's body threw: every run it started (transitively) is cancelled, and it starts no more. */
   cancelNested(): void {
-    this.children.abort();
+    this.stop();
   }
 
   /** The run ended: every run it started (transitively) is cancelled. */
   end(): void {
     this.unlink();
-    this.children.abort();
+    this.stop();
   }
 }
