@@ -34,6 +34,6 @@ export {
 export type { IsolatePoolStats } from './isolate-pool.js';
 export { FairQueue } from './fair-queue.js';
 export { ComputeGate, processComputeGate, type ComputePass } from './compute-gate.js';
-export type { HostEntry } from './wire.js';
+export { type HostEntry, utf8SizeOver } from './wire.js';
 export { ScriptCompiler, loadTypeScript, wrapScript, type ScriptLanguage, type ScriptSource } from './compile.js';
 export { ScriptErrorCode, type JsonValue, type JsonObject } from './protocol.js';

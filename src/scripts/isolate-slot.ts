@@ -31,6 +31,7 @@ export class IsolateSlot {
   readonly isolate: ivm.Isolate;
   /** Settles when the context is ready for runs. */
   readonly ready: Promise<void>;
+  #context: ivm.Context | undefined;
   #run: ivm.Reference | undefined;
   /** Registered scripts: CompiledScript.key → id in the context, least recently used first. */
   readonly #scripts = new Map<string, number>();
@@ -96,8 +97,6 @@ export class IsolateSlot {
   endRun(): void {
     this.#current = undefined;
   }
-
-  #context: ivm.Context | undefined;
 
   async #prepare(): Promise<void> {
     try {

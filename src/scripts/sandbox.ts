@@ -9,7 +9,7 @@ import { ScriptCompiler, type CompiledScript, type ScriptSource } from './compil
 import { coreBootstrap } from './isolate/core.js';
 import { IsolatePool, type IsolatePoolStats, type IsolateSlot } from './isolate-pool.js';
 import { ScriptErrorCode, WIRE, type JsonValue, type RunOutcome } from './protocol.js';
-import { decodeOutcome, locateMessage, parseOutcome, type HostEntry } from './wire.js';
+import { decodeOutcome, locateMessage, parseOutcome, utf8SizeOver, type HostEntry } from './wire.js';
 
 export interface SandboxOptions {
   /** Heap limit of each isolate (minimum 8). */
@@ -255,10 +255,8 @@ export class ScriptSandbox {
   }
 
   #checkPayload(what: 'arguments' | 'result', json: string): void {
-    // Length first: a string shorter than the limit in UTF-16 units may still be longer in bytes, never the reverse.
-    if (json.length * 3 <= this.#maxPayloadBytes) return;
-    const sizeBytes = Buffer.byteLength(json);
-    if (sizeBytes <= this.#maxPayloadBytes) return;
+    const sizeBytes = utf8SizeOver(json, this.#maxPayloadBytes);
+    if (sizeBytes === undefined) return;
     throw new ScadaLinkError(ScriptErrorCode.PayloadTooLarge, `the script's ${what === 'arguments' ? 'arguments are' : 'result is'} ${sizeBytes} bytes of JSON; the limit is ${this.#maxPayloadBytes}`, {
       details: { what, sizeBytes, limitBytes: this.#maxPayloadBytes },
     });

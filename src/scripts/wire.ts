@@ -118,3 +118,14 @@ export function decodeOutcome(outcome: Exclude<RunOutcome, { retry: true }>, com
 function throwError(code: string, message: string, details: Record<string, unknown>): never {
   throw new ScadaLinkError(code, message, { details });
 }
+
+/**
+ * The UTF-8 size of `text` when it is over `limitBytes`, else undefined. The
+ * length is checked first: a string shorter than the limit in UTF-16 units
+ * may still be longer in bytes (up to 3 per unit), never the reverse.
+ */
+export function utf8SizeOver(text: string, limitBytes: number): number | undefined {
+  if (text.length * 3 <= limitBytes) return undefined;
+  const sizeBytes = Buffer.byteLength(text, 'utf8');
+  return sizeBytes > limitBytes ? sizeBytes : undefined;
+}

@@ -19,6 +19,7 @@ import {
   ScriptErrorCode,
   type TrackingStatus,
   defineScriptHost,
+  utf8SizeOver,
 } from '../../scripts/index.js';
 import type { AttemptObserver, AttemptRecord, StoreAndForwardEngine } from '../engine/engine.js';
 import { NOTIFICATION_TARGET, type NotificationRequest, type Notifications } from './notify-handler.js';
@@ -82,9 +83,8 @@ function trackingStatus(services: HostServices, id: string): TrackingStatus | nu
  * argument was written whole into a log line and an attribute), naming what was refused.
  */
 function checkSize(limitBytes: number, what: string, text: string): void {
-  if (text.length * 3 <= limitBytes) return;
-  const sizeBytes = Buffer.byteLength(text, 'utf8');
-  if (sizeBytes <= limitBytes) return;
+  const sizeBytes = utf8SizeOver(text, limitBytes);
+  if (sizeBytes === undefined) return;
   throw new ScadaLinkError(ScriptErrorCode.PayloadTooLarge, `the ${what} is ${sizeBytes} bytes; the limit is ${limitBytes}`, {
     details: { what, sizeBytes, limitBytes },
   });
@@ -92,9 +92,8 @@ function checkSize(limitBytes: number, what: string, text: string): void {
 
 /** A log line cut to its first `limitBytes` bytes (whole characters), followed by a note of its size. */
 export function capLine(limitBytes: number, line: string): string {
-  if (line.length * 3 <= limitBytes) return line;
-  const sizeBytes = Buffer.byteLength(line, 'utf8');
-  if (sizeBytes <= limitBytes) return line;
+  const sizeBytes = utf8SizeOver(line, limitBytes);
+  if (sizeBytes === undefined) return line;
   // encodeInto writes whole characters only, so the cut never splits one.
   const { read } = new TextEncoder().encodeInto(line, new Uint8Array(limitBytes));
   return `${line.slice(0, read)}… [log line cut: ${sizeBytes} bytes; the limit is ${limitBytes}]`;
