@@ -4,7 +4,7 @@
 // and a key disabled through one replica is refused by another replica on the
 // same database within 1 s.
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ScadaLinkError } from '../../../src/commons/index.js';
 import {
   type CentralRepository,
@@ -16,7 +16,7 @@ import {
   requireApiKeyApproved,
   setApiKeyDisabled,
 } from '../../../src/central/index.js';
-import { ENGINES, type EngineHarness } from './engines.js';
+import { ENGINES, type EngineHarness, freshEachTest } from './engines.js';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -35,12 +35,9 @@ describe.each(ENGINES)('Inbound API keys on %s (issue 11, point 2)', (engine, op
   let h: EngineHarness;
   let repo: CentralRepository;
 
-  beforeEach(async () => {
-    h = await open();
-    repo = h.repo;
-  });
-  afterEach(async () => {
-    await h.dispose();
+  freshEachTest(open, (opened) => {
+    h = opened;
+    repo = opened.repo;
   });
 
   it('stores a key by name and hash, finds it by its hash only, and lists keys by name without hashes', async () => {

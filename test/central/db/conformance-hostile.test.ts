@@ -2,10 +2,10 @@
 // repository stays safe on its own (it is also fed directly by `scadalink
 // dev`), so every invalid or foreign event is rejected alone, with its reason,
 // and never stored, while the valid rest of its batch is.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type AuditEvent, type OperationSnapshot, newTrackedOperationId, uuidv7 } from '../../../src/commons/index.js';
 import type { CentralRepository } from '../../../src/central/index.js';
-import { ENGINES, type EngineHarness } from './engines.js';
+import { ENGINES, type EngineHarness, freshEachTest } from './engines.js';
 import { step } from './events.js';
 
 const SITE = 'plant-a';
@@ -31,12 +31,9 @@ describe.each(ENGINES)('central repository on %s: issue 8', (engine, open) => {
   let h: EngineHarness;
   let repo: CentralRepository;
 
-  beforeEach(async () => {
-    h = await open();
-    repo = h.repo;
-  });
-  afterEach(async () => {
-    await h.dispose();
+  freshEachTest(open, (opened) => {
+    h = opened;
+    repo = opened.repo;
   });
 
   /** Ingests `good` followed by `bad`; asserts only `good` was stored and each bad event was rejected alone. */

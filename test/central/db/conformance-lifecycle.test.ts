@@ -2,22 +2,17 @@
 // hashes and revoked, sites are disabled, enabled, seen and removed (their
 // history stays), revisions are listed with the sites that run them, and
 // operator actions are audited.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newTrackedOperationId } from '../../../src/commons/index.js';
 import type { CentralRepository } from '../../../src/central/index.js';
-import { ENGINES, type EngineHarness } from './engines.js';
+import { ENGINES, freshEachTest } from './engines.js';
 import { step } from './events.js';
 
 describe.each(ENGINES)('central lifecycle on %s (issue 9, point 5)', (_engine, open) => {
-  let h: EngineHarness;
   let repo: CentralRepository;
 
-  beforeEach(async () => {
-    h = await open();
-    repo = h.repo;
-  });
-  afterEach(async () => {
-    await h.dispose();
+  freshEachTest(open, (opened) => {
+    repo = opened.repo;
   });
 
   it('lists tokens without their hashes, records the last use forward only, and revokes once', async () => {

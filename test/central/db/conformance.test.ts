@@ -1,10 +1,10 @@
 // One suite, both central engines (central issue, point 1): every repository
 // behaviour holds on SQLite and on PostgreSQL alike. The dual-write cases are
 // seed 000 Task D2; faults are real database errors raised by triggers.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newTrackedOperationId } from '../../../src/commons/index.js';
 import type { CentralRepository } from '../../../src/central/index.js';
-import { ENGINES, type EngineHarness } from './engines.js';
+import { ENGINES, type EngineHarness, freshEachTest } from './engines.js';
 import { failTwiceThenDeliver, step } from './events.js';
 
 const SITE = 'plant-a';
@@ -13,12 +13,9 @@ describe.each(ENGINES)('central repository on %s', (engine, open) => {
   let h: EngineHarness;
   let repo: CentralRepository;
 
-  beforeEach(async () => {
-    h = await open();
-    repo = h.repo;
-  });
-  afterEach(async () => {
-    await h.dispose();
+  freshEachTest(open, (opened) => {
+    h = opened;
+    repo = opened.repo;
   });
 
   describe('dual-write ingest (seed 000 Task D2)', () => {

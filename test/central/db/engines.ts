@@ -2,6 +2,7 @@
 // error (a trigger that raises) for the rollback tests.
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
 import {
   type CentralRepository,
   PostgresCentralRepository,
@@ -119,3 +120,19 @@ export const ENGINES: readonly (readonly [string, () => Promise<EngineHarness>])
     },
   ],
 ];
+
+/**
+ * Opens a fresh database with `open` before each test of the enclosing
+ * describe block, hands it to `use`, and disposes it after the test.
+ */
+export function freshEachTest(open: () => Promise<EngineHarness>, use: (harness: EngineHarness) => void): void {
+  let harness: EngineHarness | undefined;
+  beforeEach(async () => {
+    harness = await open();
+    use(harness);
+  });
+  afterEach(async () => {
+    await harness?.dispose();
+    harness = undefined;
+  });
+}
