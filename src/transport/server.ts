@@ -136,10 +136,10 @@ export class SiteLinkServer {
   }
 
   /** Sends a command to a site: SITE_UNREACHABLE at once when it is not connected. */
-  command(site: string, body: CommandBody): Promise<CommandReply__Output> {
+  command(site: string, body: CommandBody, timeoutMs?: number): Promise<CommandReply__Output> {
     const s = this.session(site);
     if (s === undefined) return Promise.reject(unreachable(site, 'it is not connected'));
-    return s.command(body);
+    return s.command(body, timeoutMs);
   }
 
   async close(): Promise<void> {

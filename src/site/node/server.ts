@@ -35,6 +35,8 @@ export interface InfoExtra {
   readonly link?: () => LinkStatus | undefined;
   /** When set, /admin/api requires `Authorization: Bearer <token>`; when not, only loopback clients may use it. */
   readonly adminToken?: string;
+  /** Settles when the deployment being applied (if any) has settled: a request that arrives while the site switches revision waits for it. */
+  readonly deployed?: () => Promise<unknown>;
 }
 
 const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
@@ -58,8 +60,9 @@ export async function siteServer(
   // The runtime a request sees: a site waiting for its first deployment has none.
   const notDeployed = (): ScadaLinkError =>
     new ScadaLinkError('NOT_DEPLOYED', 'this site has no configuration yet; it waits for central to deploy one');
-  const running = (): SiteRuntime => {
-    const rt = current();
+  const running = async (): Promise<SiteRuntime> => {
+    // Between two revisions there is no runtime for a moment: wait for the switch rather than refuse.
+    const rt = current() ?? (await info.deployed?.(), current());
     if (rt === undefined) throw notDeployed();
     return rt;
   };
@@ -114,22 +117,24 @@ export async function siteServer(
 }
 
 /** The routes of the admin context (mounted under /admin/api). Errors thrown here are answered by the node's error handler. */
-function adminRoutes(app: FastifyInstance, running: () => SiteRuntime, payloadLimit: number): void {
+function adminRoutes(app: FastifyInstance, running: () => Promise<SiteRuntime>, payloadLimit: number): void {
   app.get<{ Params: { id: string }; Querystring: Query }>('/operations/:id', async (req) => {
     noQuery(req.query);
-    const snap = running().engine.status(req.params.id);
+    const snap = (await running()).engine.status(req.params.id);
     if (snap === undefined) throw new ScadaLinkError('OPERATION_NOT_FOUND', `no operation ${req.params.id.slice(0, 100)}`);
     return snap;
   });
   app.get<{ Querystring: Query }>('/parked', async (req) => {
     const q = parkedQuery(req.query);
-    return running().store.buffer.parked(q.after, q.limit).map((op) => ({ ...op, request: undefined, ...running().engine.status(op.id) }));
+    const rt = await running();
+    return rt.store.buffer.parked(q.after, q.limit).map((op) => ({ ...op, request: undefined, ...rt.engine.status(op.id) }));
   });
   for (const action of ['retry', 'discard'] as const) {
     app.post<{ Params: { id: string }; Querystring: Query; Body: unknown }>(`/operations/:id/${action}`, async (req) => {
       noQuery(req.query);
       const operator = operatorBody(req.body) ?? 'operator';
-      return action === 'retry' ? running().engine.retryParked(req.params.id, operator) : running().engine.discardParked(req.params.id, operator);
+      const { engine } = await running();
+      return action === 'retry' ? engine.retryParked(req.params.id, operator) : engine.discardParked(req.params.id, operator);
     });
   }
   app.post<{ Params: { instance: string; script: string }; Querystring: Query; Body: unknown }>(
@@ -139,18 +144,19 @@ function adminRoutes(app: FastifyInstance, running: () => SiteRuntime, payloadLi
       noQuery(req.query);
       const params = req.body === undefined ? {} : req.body;
       if (!isObject(params)) throw new ScadaLinkError('INVALID_REQUEST', "body must be a JSON object of the script's parameters");
-      return { result: await running().callScript(req.params.instance, req.params.script, params as JsonObject) };
+      return { result: await (await running()).callScript(req.params.instance, req.params.script, params as JsonObject) };
     },
   );
   app.get<{ Params: { instance: string }; Querystring: Query }>('/instances/:instance/attributes', async (req) => {
     noQuery(req.query);
-    return running().attributes(req.params.instance);
+    return (await running()).attributes(req.params.instance);
   });
   app.put<{ Params: { instance: string; name: string }; Querystring: Query; Body: unknown }>('/instances/:instance/attributes/:name', async (req) => {
     noQuery(req.query);
     const value = attributeBody(req.body) as JsonValue;
-    await running().setAttribute(req.params.instance, req.params.name, value);
-    return { value: running().getAttribute(req.params.instance, req.params.name) };
+    const rt = await running();
+    await rt.setAttribute(req.params.instance, req.params.name, value);
+    return { value: rt.getAttribute(req.params.instance, req.params.name) };
   });
-  app.get<{ Querystring: Query }>('/events', async (req) => running().store.events.query(eventsQuery(req.query)));
+  app.get<{ Querystring: Query }>('/events', async (req) => (await running()).store.events.query(eventsQuery(req.query)));
 }

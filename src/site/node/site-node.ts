@@ -169,6 +169,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       scriptPayloadLimitBytes: options.scriptPayloadLimitBytes,
       source: () => ({ projectDir: revision === null ? projectDir : undefined, configRevision: revision }),
       link: () => link?.status(),
+      deployed: () => deploying,
     },
     () => ready && current !== undefined,
     registry,
