@@ -57,7 +57,11 @@ export interface IdempotencyRow extends IdempotencyRef {
   readonly expiresAtUtc: string;
 }
 
-/** One claim attempt: claimed, or the row that holds the key (undefined when it went between two statements). */
+/**
+ * One claim attempt: claimed, or the live row that holds the key (undefined
+ * when the row changed between two statements: released, purged, or taken
+ * over by another replica; try again).
+ */
 export type IdempotencyAttempt = { readonly claimed: true } | { readonly claimed: false; readonly row: IdempotencyRow | undefined };
 
 export interface InboundPurgeResult {

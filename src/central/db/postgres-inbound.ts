@@ -80,22 +80,39 @@ export class PostgresInboundStore extends PostgresApiKeyStore implements Inbound
   }
 
   async claimIdempotencyKey(ref: IdempotencyRef, runMs: number): Promise<IdempotencyAttempt> {
-    // One statement: insert, or take over a row past its expiry. ON CONFLICT
-    // makes concurrent claims from any number of replicas end with exactly
-    // one row written by exactly one of them; the others see the conflict and
-    // read the row.
-    const claimed = await this.pool.query(
+    const values = [ref.keyName, ref.method, ref.idempotencyKey, ref.requestSha256, runMs];
+    // A new key: one insert. ON CONFLICT makes concurrent claims from any
+    // number of replicas end with exactly one row, inserted by exactly one of
+    // them. A conflict writes nothing (DO NOTHING takes no row lock), so a
+    // retry or a waiting duplicate costs reads only, never a commit to disk.
+    const inserted = await this.pool.query(
       `INSERT INTO inbound_idempotency
          (key_name, method, idempotency_key, request_sha256, state, status, body, claimed_at, expires_at)
        VALUES ($1, $2, $3, $4, 'in-progress', NULL, NULL, now(), now() + $5::double precision * interval '1 millisecond')
-       ON CONFLICT (key_name, method, idempotency_key) DO UPDATE SET
-         request_sha256 = excluded.request_sha256, state = 'in-progress', status = NULL, body = NULL,
-         claimed_at = excluded.claimed_at, expires_at = excluded.expires_at
-       WHERE inbound_idempotency.expires_at <= excluded.claimed_at`,
-      [ref.keyName, ref.method, ref.idempotencyKey, ref.requestSha256, runMs],
+       ON CONFLICT (key_name, method, idempotency_key) DO NOTHING`,
+      values,
     );
-    if (claimed.rowCount === 1) return { claimed: true };
-    return { claimed: false, row: await this.idempotencyRow(ref) };
+    if (inserted.rowCount === 1) return { claimed: true };
+    const { rows } = await this.pool.query<PgIdempotency & { expired: boolean }>(
+      `SELECT *, expires_at <= now() AS expired FROM inbound_idempotency WHERE ${KEY}`,
+      values.slice(0, 3),
+    );
+    const row = rows[0];
+    if (row === undefined) return { claimed: false, row: undefined };
+    if (!row.expired) return { claimed: false, row: idempotencyOf(row) };
+    // Past its expiry (an old answer, or the claim of a run that never
+    // finished): taken over by a conditional update, which PostgreSQL
+    // re-checks on the newest row version once it holds the row's lock, so of
+    // several replicas taking it over at once exactly one does.
+    const taken = await this.pool.query(
+      `UPDATE inbound_idempotency SET request_sha256 = $4, state = 'in-progress', status = NULL, body = NULL,
+         claimed_at = now(), expires_at = now() + $5::double precision * interval '1 millisecond'
+       WHERE ${KEY} AND expires_at <= now()`,
+      values,
+    );
+    if (taken.rowCount === 1) return { claimed: true };
+    // Another replica took it over first: its claim is the row now (read by the caller's next attempt).
+    return { claimed: false, row: undefined };
   }
 
   async completeIdempotencyKey(ref: IdempotencyRef, response: { status: number; body: string }, keepMs: number): Promise<boolean> {
