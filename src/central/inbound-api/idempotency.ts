@@ -67,8 +67,10 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
    */
   async claim(ref: IdempotencyKeyRef, runMs: number): Promise<IdempotencyClaim> {
     const key = dbRef(ref);
-    const holdMs = Math.max(0, runMs) + this.#graceMs;
-    const waitUntil = Date.now() + Math.min(Math.max(0, runMs), this.#maxWaitMs);
+    // A run time that is not a sane number (a bug upstream) holds the key for its retention at most.
+    const run = Number.isNaN(runMs) ? 0 : Math.min(Math.max(0, runMs), this.#retentionMs);
+    const holdMs = run + this.#graceMs;
+    const waitUntil = Date.now() + Math.min(run, this.#maxWaitMs);
     for (;;) {
       const attempt = await this.repo.claimIdempotencyKey(key, holdMs);
       if (attempt.claimed) return { kind: 'claimed' };

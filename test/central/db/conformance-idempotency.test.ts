@@ -92,6 +92,15 @@ describe.each(ENGINES)('Idempotency-Key records on %s (issue 11 point 8)', (engi
     expect(await repo.idempotencyRow(ref())).toMatchObject({ state: 'done', body: '1' });
   });
 
+  it('issue 11 point 8: a run time that is not a sane number still claims, holding the key no longer than its retention', async () => {
+    expect(await store.claim(ref(undefined, { idempotencyKey: 'inf' }), Number.POSITIVE_INFINITY)).toEqual({ kind: 'claimed' });
+    expect(await store.claim(ref(undefined, { idempotencyKey: 'nan' }), Number.NaN)).toEqual({ kind: 'claimed' });
+    const inf = await repo.idempotencyRow({ keyName: 'mes', method: 'StartBatch', idempotencyKey: 'inf' });
+    expect(Date.parse(inf!.expiresAtUtc) - Date.parse(inf!.claimedAtUtc)).toBe(86_400_000);
+    const nan = await repo.idempotencyRow({ keyName: 'mes', method: 'StartBatch', idempotencyKey: 'nan' });
+    expect(nan!.expiresAtUtc).toBe(nan!.claimedAtUtc);
+  });
+
   it('issue 11 point 8: the key is per API key and per method: the same Idempotency-Key elsewhere is a separate claim', async () => {
     expect(await store.claim(ref(), 30_000)).toEqual({ kind: 'claimed' });
     expect(await store.claim(ref(undefined, { keyName: 'erp' }), 30_000)).toEqual({ kind: 'claimed' });
