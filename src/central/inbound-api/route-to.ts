@@ -40,6 +40,8 @@ export const MAX_SITE_MESSAGE = 1_000;
  */
 const DEADLINE_SLACK_MS = 20;
 
+const MAX_TIMER_MS = 2_147_483_647;
+
 /** Site codes that mean the site cannot take routed calls right now. */
 const SITE_NOT_SERVING: ReadonlySet<string> = new Set(['NOT_DEPLOYED', 'SITE_STOPPING']);
 
@@ -87,7 +89,8 @@ export function siteRouter(options: SiteRouterOptions): SiteRouter {
     const started = Date.now();
     stopIfAborted(deadline.signal);
     const site = await siteOf(instance);
-    const timeoutMs = deadline.atMs - Date.now();
+    // Clamped to what a timer (and the proto's int32) can hold: a longer one would fire at once.
+    const timeoutMs = Math.min(Math.ceil(deadline.atMs - Date.now()), MAX_TIMER_MS);
     if (timeoutMs <= 0) throw siteTimeout(site, Date.now() - started);
     let reply: SiteCommandReplyOutput;
     try {
@@ -104,7 +107,7 @@ export function siteRouter(options: SiteRouterOptions): SiteRouter {
     siteOf,
     async call(instanceCode: string, script: string, params: JsonObject, deadline: RouteDeadline): Promise<JsonValue> {
       const reply = await send(instanceCode, deadline, (timeoutMs) => ({
-        routeCall: { instance: instanceCode, script, paramsJson: JSON.stringify(params), timeoutMs: Math.ceil(timeoutMs) },
+        routeCall: { instance: instanceCode, script, paramsJson: JSON.stringify(params), timeoutMs },
       }));
       return parseAnswer(reply.routeResult?.valueJson, 'the script result') as JsonValue;
     },
