@@ -91,7 +91,7 @@ export function siteRouter(options: SiteRouterOptions): SiteRouter {
     const site = await siteOf(instance);
     // Clamped to what a timer (and the proto's int32) can hold: a longer one would fire at once.
     const timeoutMs = Math.min(Math.ceil(deadline.atMs - Date.now()), MAX_TIMER_MS);
-    if (timeoutMs <= 0) throw siteTimeout(site, Date.now() - started);
+    if (!(timeoutMs > 0)) throw siteTimeout(site, Date.now() - started);
     let reply: SiteCommandReplyOutput;
     try {
       reply = await untilAborted(commander.command(site, body(timeoutMs), { timeoutMs }), deadline.signal, () => stoppedWaiting(site, Date.now() - started));
