@@ -2,7 +2,8 @@
 // an API key. Built so far: the keys (api-keys.ts) and their lifecycle and
 // admin routes (api-key-admin.ts); type checking of parameters and return
 // values against the method definitions (check.ts), the error table
-// (errors.ts), and the OpenAPI 3.1 document generated from the definitions.
+// (errors.ts), the OpenAPI 3.1 document generated from the definitions, and
+// Route.To's router to instances at sites (route-to.ts).
 export {
   API_KEY_HEADER,
   API_KEY_NAME,
@@ -20,3 +21,5 @@ export { apiKeyAdminRoutes, apiKeyView, createApiKey, deleteApiKey, setApiKeyDis
 export { MAX_KEY_SHOWN, MAX_PROBLEMS, type TypeProblem, checkParameters, checkReturn, describeReturnMismatch, describeValue } from './check.js';
 export { INBOUND_ERRORS, type InboundErrorBody, type InboundErrorCode, type InboundErrorInfo, inboundErrorStatus, invalidParameters } from './errors.js';
 export { API_KEY_SCHEME, type OpenApiInfo, openApiDocument, typeSchema } from './openapi.js';
+export { type RouteDeadline, type SiteRouter } from './contracts.js';
+export { MAX_SITE_MESSAGE, type SiteRouterOptions, siteRouter } from './route-to.js';
