@@ -74,4 +74,8 @@ export {
   newApiKey,
   requireApiKeyApproved,
   setApiKeyDisabled,
+  siteRouter,
+  type RouteDeadline,
+  type SiteRouter,
+  type SiteRouterOptions,
 } from './inbound-api/index.js';

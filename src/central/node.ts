@@ -13,9 +13,11 @@ import { INBOUND_FAILURE_RETENTION_MS } from './inbound-api/index.js';
 import { centralInfo } from './info.js';
 import { centralMetrics } from './metrics.js';
 import { centralNodeMetrics, reconcileFailure } from './node-metrics.js';
+import { type SiteRouter, siteRouter } from './inbound-api/index.js';
 import { centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteSecrets } from './site-auth.js';
+import { localCommander } from './site-commands/index.js';
 import { watchSites } from './watch.js';
 
 export interface CentralNodeOptions {
@@ -61,6 +63,8 @@ export interface CentralNode {
   readonly repo: CentralRepository;
   readonly link: SiteLinkServer;
   readonly deployer: Deployer;
+  /** Route.To for central scripts: calls and attribute reads/writes at instances of the deployed configuration (issue 11 point 5). */
+  readonly router: SiteRouter;
   readonly url: string;
   readonly grpcPort: number;
   /** Runs the daily purge now, unless another node is running it; resolves with what it removed, or undefined if it did not run. */
@@ -115,6 +119,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   });
   const deployer = new Deployer(repo, link, logger, options.projectDir === undefined ? undefined : resolve(options.projectDir), options.env ?? process.env);
   const watch = watchSites({ repo, link, deployer, logger, revisionPollMs: options.revisionPollMs });
+  const router = siteRouter({ repo, commander: localCommander(link), env: options.env });
   if (options.projectDir !== undefined) {
     try {
       const { config, created } = await deployer.record('central start');
@@ -189,6 +194,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     repo,
     link,
     deployer,
+    router,
     url,
     grpcPort,
     runMaintenance,

@@ -2,9 +2,10 @@
 // an API key. Built so far: the keys (api-keys.ts) and their lifecycle and
 // admin routes (api-key-admin.ts); type checking of parameters and return
 // values against the method definitions (check.ts), the error table
-// (errors.ts), and the OpenAPI 3.1 document generated from the definitions;
-// the failure log with its admin route (failure-log.ts) and the Idempotency-Key
-// claims (idempotency.ts) over the central database.
+// (errors.ts), the OpenAPI 3.1 document generated from the definitions,
+// Route.To's router to instances at sites (route-to.ts), the failure log with
+// its admin route (failure-log.ts) and the Idempotency-Key claims
+// (idempotency.ts) over the central database.
 export {
   API_KEY_HEADER,
   API_KEY_NAME,
@@ -40,3 +41,5 @@ export {
   type IdempotencyOptions,
   isIdempotencyKey,
 } from './idempotency.js';
+export { type RouteDeadline, type SiteRouter } from './contracts.js';
+export { MAX_SITE_MESSAGE, type SiteRouterOptions, siteRouter } from './route-to.js';
