@@ -178,6 +178,18 @@ const BENCHES: Record<string, Bench> = {
     about: 'the same on the local PostgreSQL',
     inDefault: false,
   },
+  'inbound-records-sqlite': {
+    file: 'cases/inbound-records.js',
+    args: ['--engine', 'sqlite'],
+    about: 'Inbound API records on SQLite: Idempotency-Key claim + complete (a first call), claim that replays (a retry), a failure-log insert; back to back, and first calls/s 16 at a time',
+    inDefault: false,
+  },
+  'inbound-records-postgres': {
+    file: 'cases/inbound-records.js',
+    args: ['--engine', 'postgres'],
+    about: 'the same on the local PostgreSQL',
+    inDefault: false,
+  },
   notify: {
     file: 'cases/notify.js',
     args: [],

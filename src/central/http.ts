@@ -11,7 +11,7 @@ import type { CentralRepository, OperatorRole } from './db/index.js';
 import type { Registry } from 'prom-client';
 import type { Deployer } from './deploy.js';
 import { type CentralInfo, centralInfo } from './info.js';
-import { API_KEY_STATUS, apiKeyAdminRoutes } from './inbound-api/index.js';
+import { API_KEY_STATUS, apiKeyAdminRoutes, inboundFailureRoutes } from './inbound-api/index.js';
 import { centralMetrics, type KpiSettings } from './metrics.js';
 import type { Readiness } from './readiness.js';
 import {
@@ -62,6 +62,7 @@ function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deplo
     await admin.register(sitesAndTokensRoutes(repo, link));
     await admin.register(deploymentRoutes(repo, deployer));
     await admin.register(apiKeyAdminRoutes(repo));
+    await admin.register(inboundFailureRoutes(repo));
   };
 }
 

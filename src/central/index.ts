@@ -26,6 +26,15 @@ export {
   type ApiKeyRecord,
   type ApiKeySummary,
   type ApiKeyStore,
+  type IdempotencyAttempt,
+  type IdempotencyRef,
+  type IdempotencyRow,
+  type InboundFailureFilter,
+  type InboundFailurePage,
+  type InboundFailureRecord,
+  type InboundFailureRow,
+  type InboundPurgeResult,
+  type InboundRecordStore,
   SqliteCentralRepository,
   PostgresCentralRepository,
   migratePostgres,
@@ -34,7 +43,7 @@ export {
 } from './db/index.js';
 export { directSink, type DirectSink } from './ingest.js';
 export { reconcileSite, RECONCILE_PAGE, RECONCILE_LIMITS, type ReconcileLimits, type ReconcileOptions } from './reconcile.js';
-export { startCentralNode, type CentralNode, type CentralNodeOptions } from './node.js';
+export { startCentralNode, type CentralNode, type CentralNodeOptions, type MaintenanceResult } from './node.js';
 export { createToken, findToken, tokenIdOf, TokenVerifier, ROLES, isRole, roleAllows } from './tokens.js';
 export { siteSecrets } from './site-auth.js';
 export { Deployer, DEPLOY_TIMEOUT_MS, type SiteDeployment } from './deploy.js';
@@ -45,6 +54,12 @@ export {
   API_KEY_NAME,
   API_KEY_PREFIX,
   API_KEY_STATUS,
+  DatabaseFailureLog,
+  DatabaseIdempotencyStore,
+  IDEMPOTENCY_KEY,
+  IDEMPOTENCY_RETENTION_MS,
+  INBOUND_FAILURE_RETENTION_MS,
+  type IdempotencyOptions,
   apiKeyAdminRoutes,
   apiKeyAllows,
   apiKeyHash,
@@ -53,7 +68,9 @@ export {
   authenticateApiKey,
   createApiKey,
   deleteApiKey,
+  inboundFailureRoutes,
   isApiKeyName,
+  isIdempotencyKey,
   newApiKey,
   requireApiKeyApproved,
   setApiKeyDisabled,

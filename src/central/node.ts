@@ -6,9 +6,10 @@ import { resolve } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { describeError } from '../commons/index.js';
 import { SiteLinkServer, type SiteSession } from '../transport/index.js';
-import { type CentralRepository, type PurgeResult, openCentralRepository } from './db/index.js';
+import { type CentralRepository, type InboundPurgeResult, type PurgeResult, openCentralRepository } from './db/index.js';
 import { Deployer } from './deploy.js';
 import { centralHttp } from './http.js';
+import { INBOUND_FAILURE_RETENTION_MS } from './inbound-api/index.js';
 import { centralInfo } from './info.js';
 import { centralMetrics } from './metrics.js';
 import { centralNodeMetrics, reconcileFailure } from './node-metrics.js';
@@ -43,6 +44,8 @@ export interface CentralNodeOptions {
   readonly siteCallRetentionMs?: number;
   /** AuditLog rows are purged this long after they occurred (PostgreSQL: whole months). Default 365 days. */
   readonly auditRetentionMs?: number;
+  /** Inbound API failure rows are purged this long after they were recorded. Default 30 days. */
+  readonly inboundFailureRetentionMs?: number;
   /** Run the daily purge at start as well (default true; the day's claim keeps it to once a day across nodes). */
   readonly maintenanceOnStart?: boolean;
   /** The project central deploys to its sites (recorded as a revision at start when it changed). */
@@ -53,6 +56,9 @@ export interface CentralNodeOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** What one run of the daily purge removed. */
+export type MaintenanceResult = PurgeResult & InboundPurgeResult;
+
 export interface CentralNode {
   readonly repo: CentralRepository;
   readonly link: SiteLinkServer;
@@ -62,7 +68,7 @@ export interface CentralNode {
   readonly url: string;
   readonly grpcPort: number;
   /** Runs the daily purge now, unless another node is running it; resolves with what it removed, or undefined if it did not run. */
-  runMaintenance(): Promise<PurgeResult | undefined>;
+  runMaintenance(): Promise<MaintenanceResult | undefined>;
   stop(): Promise<void>;
 }
 
@@ -150,9 +156,9 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     }
   }, options.reconcileIntervalMs ?? 300_000);
   timer.unref();
-  const runMaintenance = async (): Promise<PurgeResult | undefined> => {
+  const runMaintenance = async (): Promise<MaintenanceResult | undefined> => {
     const now = Date.now();
-    let result: PurgeResult | undefined;
+    let result: MaintenanceResult | undefined;
     const held = await repo.exclusive('purge', async () => {
       // Once per day across all nodes: the first node to claim the day runs it.
       const claimed = await repo.claimRun('purge', new Date(now).toISOString(), new Date(now - DAY_MS + 60_000).toISOString());
@@ -160,10 +166,13 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
         logger.info('central purge skipped: it already ran in the last day');
         return;
       }
-      result = await repo.purge({
+      const purged = await repo.purge({
         siteCallsBefore: new Date(now - (options.siteCallRetentionMs ?? 365 * DAY_MS)).toISOString(),
         auditBefore: new Date(now - (options.auditRetentionMs ?? 365 * DAY_MS)).toISOString(),
       });
+      // Inbound API failures past their retention, and Idempotency-Key rows past their 24 h.
+      const failuresBefore = new Date(now - (options.inboundFailureRetentionMs ?? INBOUND_FAILURE_RETENTION_MS)).toISOString();
+      result = { ...purged, ...(await repo.purgeInbound({ failuresBefore })) };
       logger.info(result, 'central purge done');
     });
     if (!held) logger.info('central purge skipped: another node is running it');

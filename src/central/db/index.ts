@@ -27,6 +27,17 @@ export type {
   ApiKeySummary,
   ApiKeyStore,
 } from './types.js';
+export type {
+  IdempotencyAttempt,
+  IdempotencyRef,
+  IdempotencyRow,
+  InboundFailureFilter,
+  InboundFailurePage,
+  InboundFailureRecord,
+  InboundFailureRow,
+  InboundPurgeResult,
+  InboundRecordStore,
+} from './inbound-types.js';
 export { SqliteCentralRepository } from './sqlite.js';
 export { PostgresCentralRepository, migratePostgres } from './postgres.js';
 export { openCentralRepository, CENTRAL_DB_FILE } from './open.js';

@@ -2,7 +2,7 @@
 // tokens, sites, configuration revisions and the audit of operator actions.
 import type pg from 'pg';
 import { inTransaction } from './pg-connection.js';
-import { PostgresApiKeyStore } from './postgres-api-keys.js';
+import { PostgresInboundStore } from './postgres-inbound.js';
 import type {
   CentralAdminStore,
   ConfigReport,
@@ -52,8 +52,8 @@ interface PgConfig {
   note: string | null;
 }
 
-/** Extends the API key store (postgres-api-keys.ts), which holds the pool. */
-export class PostgresAdminStore extends PostgresApiKeyStore implements CentralAdminStore {
+/** Extends the Inbound API's stores (postgres-inbound.ts, postgres-api-keys.ts, which holds the pool). */
+export class PostgresAdminStore extends PostgresInboundStore implements CentralAdminStore {
   async putToken(t: NewToken): Promise<void> {
     await this.pool.query('INSERT INTO tokens (token_id, name, role, secret_hash, created_at_utc) VALUES ($1, $2, $3, $4, now())', [
       t.tokenId,

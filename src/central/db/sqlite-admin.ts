@@ -1,6 +1,6 @@
 // The administrative half of the central database on SQLite: operator
 // tokens, sites, configuration revisions and the audit of operator actions.
-import { SqliteApiKeyStore } from './sqlite-api-keys.js';
+import { SqliteInboundStore } from './sqlite-inbound.js';
 import type {
   CentralAdminStore,
   ConfigReport,
@@ -47,8 +47,8 @@ interface ConfigDbRow {
 
 const now = (): string => new Date().toISOString();
 
-/** Extends the API key store (sqlite-api-keys.ts), which holds the database handle. */
-export class SqliteAdminStore extends SqliteApiKeyStore implements CentralAdminStore {
+/** Extends the Inbound API's stores (sqlite-inbound.ts, sqlite-api-keys.ts, which holds the database handle). */
+export class SqliteAdminStore extends SqliteInboundStore implements CentralAdminStore {
   putToken(t: NewToken): Promise<void> {
     this.db
       .prepare('INSERT INTO Tokens (TokenId, Name, Role, SecretHash, CreatedAtUtc) VALUES (?, ?, ?, ?, ?)')

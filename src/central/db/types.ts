@@ -2,6 +2,7 @@
 // default, PostgreSQL with --database-url. Every method means the same on both
 // engines; test/central/db/conformance.test.ts runs one suite against each.
 import type { AuditEvent, Channel, OperationSnapshot, OperationStatus } from '../../commons/index.js';
+import type { InboundRecordStore } from './inbound-types.js';
 
 export type CentralEngine = 'sqlite' | 'postgres';
 
@@ -227,9 +228,9 @@ export interface ApiKeyStore {
 /**
  * Tokens, sites, configuration revisions and the audit of operator actions:
  * the administrative half of the central database (db/sqlite-admin.ts,
- * db/postgres-admin.ts).
+ * db/postgres-admin.ts), with the Inbound API's keys and records.
  */
-export interface CentralAdminStore extends ApiKeyStore {
+export interface CentralAdminStore extends ApiKeyStore, InboundRecordStore {
   putToken(token: NewToken): Promise<void>;
   token(tokenId: string): Promise<TokenRecord | undefined>;
   /** Every token, oldest first, without hashes. */

@@ -2,8 +2,10 @@
 // an API key. Built so far: the keys (api-keys.ts) and their lifecycle and
 // admin routes (api-key-admin.ts); type checking of parameters and return
 // values against the method definitions (check.ts), the error table
-// (errors.ts), the OpenAPI 3.1 document generated from the definitions, and
-// Route.To's router to instances at sites (route-to.ts).
+// (errors.ts), the OpenAPI 3.1 document generated from the definitions,
+// Route.To's router to instances at sites (route-to.ts), the failure log with
+// its admin route (failure-log.ts) and the Idempotency-Key claims
+// (idempotency.ts) over the central database.
 export {
   API_KEY_HEADER,
   API_KEY_NAME,
@@ -21,5 +23,23 @@ export { apiKeyAdminRoutes, apiKeyView, createApiKey, deleteApiKey, setApiKeyDis
 export { MAX_KEY_SHOWN, MAX_PROBLEMS, type TypeProblem, checkParameters, checkReturn, describeReturnMismatch, describeValue } from './check.js';
 export { INBOUND_ERRORS, type InboundErrorBody, type InboundErrorCode, type InboundErrorInfo, inboundErrorStatus, invalidParameters } from './errors.js';
 export { API_KEY_SCHEME, type OpenApiInfo, openApiDocument, typeSchema } from './openapi.js';
+export {
+  DatabaseFailureLog,
+  FAILURE_FIELD_LIMITS,
+  INBOUND_FAILURE_RETENTION_MS,
+  failureQuery,
+  failureRecord,
+  inboundFailureRoutes,
+} from './failure-log.js';
+export {
+  DatabaseIdempotencyStore,
+  IDEMPOTENCY_CLAIM_GRACE_MS,
+  IDEMPOTENCY_KEY,
+  IDEMPOTENCY_MAX_WAIT_MS,
+  IDEMPOTENCY_POLL_MS,
+  IDEMPOTENCY_RETENTION_MS,
+  type IdempotencyOptions,
+  isIdempotencyKey,
+} from './idempotency.js';
 export { type RouteDeadline, type SiteRouter } from './contracts.js';
 export { MAX_SITE_MESSAGE, type SiteRouterOptions, siteRouter } from './route-to.js';
