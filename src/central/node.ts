@@ -15,6 +15,8 @@ import { centralNodeMetrics, reconcileFailure } from './node-metrics.js';
 import { centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteSecrets } from './site-auth.js';
+import { type SiteCommander, clusterCommander, internalSiteCommandRoute, keepSessionRegistry } from './site-commands/index.js';
+import { advertisedUrl } from './advertise.js';
 import { watchSites } from './watch.js';
 
 export interface CentralNodeOptions {
@@ -49,12 +51,18 @@ export interface CentralNodeOptions {
   readonly revisionPollMs?: number;
   /** Environment for validating the project (unset `${ENV}` references are the sites' to resolve). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where the other central nodes reach this one's HTTP server (docs/central.md "Several central nodes"); default http://host:port unless host is a wildcard. */
+  readonly advertiseUrl?: string;
+  /** How often this node's rows of the site-session registry are refreshed. Default 5 s; a row counts for three. */
+  readonly sessionHeartbeatMs?: number;
 }
 
 export interface CentralNode {
   readonly repo: CentralRepository;
   readonly link: SiteLinkServer;
   readonly deployer: Deployer;
+  /** Sends a command to a site wherever its stream is held (this node, or another one on the same database). */
+  readonly commander: SiteCommander;
   readonly url: string;
   readonly grpcPort: number;
   /** Runs the daily purge now, unless another node is running it; resolves with what it removed, or undefined if it did not run. */
@@ -64,11 +72,18 @@ export interface CentralNode {
 
 export async function startCentralNode(options: CentralNodeOptions): Promise<CentralNode> {
   const logger = options.logger ?? pino({ base: { role: 'central' } });
+  // Checked before anything opens: a wildcard host on PostgreSQL needs --advertise-url.
+  const advertise = advertisedUrl(options);
   const repo = await openCentralRepository({
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
     waitMs: options.databaseWaitMs ?? 30_000,
     onRetry: (err) => logger.warn({ err: describeError(err) }, 'central database not reachable yet; retrying'),
+  });
+  // Authenticates the hop between central nodes; made by the first node ever started on this database.
+  const secret = await repo.cluster.clusterSecret().catch(async (err: unknown) => {
+    await repo.close();
+    throw err;
   });
   const startedAt = Date.now();
   const kpi = { intervalMs: options.kpiIntervalMs ?? 3_600_000, stuckAfterMs: options.stuckAfterMs ?? 600_000 };
@@ -122,13 +137,21 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   // Set once the site link listens, cleared when stopping: /ready probes it.
   let linkAddress: { host: string; port: number } | undefined;
   const ready = centralReadiness({ database: (ms) => repo.ping(ms), link: () => linkAddress });
-  const app = await centralHttp(repo, link, deployer, ready, kpi, { registry, info: centralInfo(repo, startedAt) });
+  // The registry is written once this node's address is known; until then `node.url` is not used.
+  const node = { id: repo.replicaId, url: '' };
+  const sessions = keepSessionRegistry({ store: repo.cluster, link, node, logger, heartbeatMs: options.sessionHeartbeatMs });
+  const commander = clusterCommander({ link, registry: sessions, secret, logger, metrics: registry });
+  const internal = internalSiteCommandRoute(link, secret);
+  const app = await centralHttp(repo, link, deployer, ready, kpi, { registry, info: centralInfo(repo, startedAt), commander, internal });
   let grpcPort: number;
   try {
     grpcPort = await link.listen(options.grpcHost ?? '127.0.0.1', options.grpcPort ?? 7443);
     linkAddress = { host: options.grpcHost ?? '127.0.0.1', port: grpcPort };
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+    node.url = advertise((app.server.address() as AddressInfo).port);
+    sessions.start();
   } catch (err) {
+    await sessions.stop();
     await link.close();
     await app.close();
     await watch.stop();
@@ -174,12 +197,13 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   if (options.maintenanceOnStart ?? true) maintain();
   const address = app.server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, grpcPort, engine: repo.engine }, 'central node listening');
+  logger.info({ url, grpcPort, engine: repo.engine, advertiseUrl: node.url }, 'central node listening');
   let stopping: Promise<void> | undefined;
   return {
     repo,
     link,
     deployer,
+    commander,
     url,
     grpcPort,
     runMaintenance,
@@ -189,6 +213,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
         clearInterval(timer);
         clearInterval(purgeTimer);
         await app.close();
+        await sessions.stop();
         await link.close();
         await maintaining;
         await watch.stop();

@@ -1,6 +1,7 @@
 // The central database on PostgreSQL. Each telemetry batch is one transaction
 // of two statements (DESIGN §12: a batch goes in one `INSERT … SELECT FROM
 // unnest(…)` per table, not row by row). AuditLog is partitioned by month.
+import { PostgresClusterStore } from './postgres-cluster.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -92,6 +93,7 @@ const iso = (v: Date | null): string | null => (v === null ? null : v.toISOStrin
 
 export class PostgresCentralRepository extends PostgresAdminStore implements CentralRepository {
   readonly engine = 'postgres' as const;
+  readonly cluster: PostgresClusterStore;
   /** This replica's id, in /info (its cluster-wide jobs are held by advisory locks, which need none). */
   readonly replicaId = randomUUID();
   /** Months known to have an AuditLog partition. */
@@ -99,6 +101,7 @@ export class PostgresCentralRepository extends PostgresAdminStore implements Cen
 
   private constructor(pool: pg.Pool) {
     super(pool);
+    this.cluster = new PostgresClusterStore(pool);
   }
 
   /**

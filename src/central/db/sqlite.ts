@@ -1,5 +1,6 @@
 // The central database on SQLite: one file, WAL, synchronous=FULL; each
 // telemetry batch is one IMMEDIATE transaction.
+import { SqliteClusterStore } from './sqlite-cluster.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -79,12 +80,14 @@ function openDatabase(file: string): Database.Database {
 
 export class SqliteCentralRepository extends SqliteAdminStore implements CentralRepository {
   readonly engine = 'sqlite' as const;
+  readonly cluster: SqliteClusterStore;
   readonly #insertAudit: Database.Statement;
   readonly #upsertCall: Database.Statement;
   readonly #ingest: (site: string, events: readonly AuditEvent[], now: string) => IngestResult;
 
   constructor(file: string) {
     super(openDatabase(file));
+    this.cluster = new SqliteClusterStore(this.db);
 
     this.#insertAudit = this.db.prepare(`INSERT INTO AuditLog
       (EventId, OccurredAtUtc, SourceSite, TrackedOperationId, Kind, Status, Channel, Target, Actor,
