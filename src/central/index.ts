@@ -58,3 +58,12 @@ export {
   requireApiKeyApproved,
   setApiKeyDisabled,
 } from './inbound-api/index.js';
+export {
+  CLUSTER_SECRET_HEADER,
+  INTERNAL_COMMAND_PATH,
+  type CommandOptions,
+  type ForwardOutcome,
+  type SiteCommander,
+  clusterCommander,
+  localCommander,
+} from './site-commands/index.js';
