@@ -5,6 +5,7 @@
 // through B reaches it. A is killed (SIGKILL): the site reconnects to B, and
 // a Retry through B works again.
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ScriptedServer } from '../support/http.js';
 import { PG, createPgDatabase, tempDir } from '../support/index.js';
@@ -105,14 +106,15 @@ describe('issue 11 point 6: every site command from any central node, and failov
     );
     procs.push(site);
     await site.line('"configuration deployed"');
-  });
+    // Three processes start one after the other: more than the default hook time on a loaded 2-core machine.
+  }, 120_000);
   afterEach(async () => {
     await Promise.all(procs.map((p) => p.terminate()));
     procs = [];
     await erp.close();
     await db.drop();
     tmp.cleanup();
-  });
+  }, 60_000);
 
   it('issue 11 point 6: Retry, Discard and a deployment through replica B reach the site on replica A; A killed, the site moves to B and a Retry through B works again', async () => {
     expect(await link()).toMatchObject({ central: `127.0.0.1:${a.grpcPort}`, state: 'connected' });
@@ -147,5 +149,13 @@ describe('issue 11 point 6: every site command from any central node, and failov
     // B forwarded the first two (the site was on A) and ran the last on its own stream.
     const metrics = await (await fetch(`${b.url}/metrics`)).text();
     expect(metrics).toMatch(/^scadalink_central_forwarded_commands_total\{outcome="replied"\} 2$/m);
+
+    // The cluster secret that authenticated the hop is in no log line of any process.
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const secret = (await c.query<{ value: string }>(`SELECT value FROM cluster_settings WHERE name = 'cluster_secret'`)).rows[0]!.value;
+    await c.end();
+    expect(secret).toHaveLength(43);
+    for (const p of procs) expect(p.output).not.toContain(secret);
   }, 180_000);
 });
