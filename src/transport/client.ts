@@ -79,6 +79,7 @@ export class SiteLinkClient {
   readonly #clients = new Map<string, GeneratedClient>();
   /** The address dialled now (an index into #addresses). */
   #at = 0;
+  #stopped = false;
   #stream: grpc.ClientDuplexStream<SiteMessage, CentralMessage__Output> | undefined;
   #running = false;
   #backoffMs = 0;
@@ -97,6 +98,8 @@ export class SiteLinkClient {
 
   /** The gRPC client of the address dialled now. */
   get #client(): GeneratedClient {
+    // As a closed gRPC client would: nothing is dialled again once stopped.
+    if (this.#stopped) throw new ScadaLinkError('CENTRAL_UNAVAILABLE', 'the link to central is stopped');
     const address = this.#addresses[this.#at]!;
     let client = this.#clients.get(address);
     if (client === undefined) {
@@ -158,6 +161,7 @@ export class SiteLinkClient {
       stream.end();
       stream.cancel();
     }
+    this.#stopped = true;
     for (const client of this.#clients.values()) client.close();
     this.#clients.clear();
     await Promise.resolve();
