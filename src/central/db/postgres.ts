@@ -1,7 +1,6 @@
 // The central database on PostgreSQL. Each telemetry batch is one transaction
 // of two statements (DESIGN §12: a batch goes in one `INSERT … SELECT FROM
 // unnest(…)` per table, not row by row). AuditLog is partitioned by month.
-import { PostgresClusterStore } from './postgres-cluster.js';
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -32,6 +31,7 @@ import type {
   SiteCallPage,
   SiteCallRow,
 } from './types.js';
+import { PostgresClusterStore } from './postgres-cluster.js';
 
 /** pg_advisory_xact_lock key that serialises migrations and partition creation across central nodes. */
 const SCHEMA_LOCK = 7_305_001;

@@ -1,6 +1,5 @@
 // The central database on SQLite: one file, WAL, synchronous=FULL; each
 // telemetry batch is one IMMEDIATE transaction.
-import { SqliteClusterStore } from './sqlite-cluster.js';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,6 +8,7 @@ import { type AuditEvent, type OperationSnapshot, migrateSqlite, packageRoot, re
 import { foreignRows, ingestRows, ownEvents, reconcileRows, seedKind } from './ingest-rows.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
 import { SqliteAdminStore } from './sqlite-admin.js';
+import { SqliteClusterStore } from './sqlite-cluster.js';
 import type {
   AuditLogRow,
   CentralRepository,

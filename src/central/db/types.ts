@@ -1,8 +1,8 @@
 // The central database behind one interface (DESIGN §5, Central): SQLite by
 // default, PostgreSQL with --database-url. Every method means the same on both
 // engines; test/central/db/conformance.test.ts runs one suite against each.
-import type { ClusterStore } from './cluster-types.js';
 import type { AuditEvent, Channel, OperationSnapshot, OperationStatus } from '../../commons/index.js';
+import type { ClusterStore } from './cluster-types.js';
 
 export type CentralEngine = 'sqlite' | 'postgres';
 
