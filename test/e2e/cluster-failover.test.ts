@@ -118,6 +118,11 @@ describe('issue 11 point 6: every site command from any central node, and failov
 
   it('issue 11 point 6: Retry, Discard and a deployment through replica B reach the site on replica A; A killed, the site moves to B and a Retry through B works again', async () => {
     expect(await link()).toMatchObject({ central: `127.0.0.1:${a.grpcPort}`, state: 'connected' });
+    // B's view of the site: not connected to B, held by A.
+    const replicaOf = async (node: SiteProcess): Promise<string> => ((await (await fetch(`${node.url}/info`)).json()) as { replicaId: string }).replicaId;
+    const heldBy = async (): Promise<unknown> =>
+      (await admin<{ sites: { name: string; connected: boolean; heldBy: { replicaId: string } | null }[] }>(b, '/sites')).body.sites.find((s) => s.name === 'plant1');
+    expect(await heldBy()).toMatchObject({ connected: false, heldBy: { replicaId: await replicaOf(a), url: a.url } });
     const retried = await parked('PO-1');
     const discarded = await parked('PO-2');
 
@@ -141,6 +146,7 @@ describe('issue 11 point 6: every site command from any central node, and failov
       const l = await link();
       return l.central === `127.0.0.1:${b.grpcPort}` && l.state === 'connected';
     });
+    expect(await heldBy()).toMatchObject({ connected: true, heldBy: { replicaId: await replicaOf(b), url: b.url } });
     const again = await parked('PO-3');
     erp.fallback = 200;
     expect(await admin(b, `/site-calls/${again}/retry`, 'POST')).toEqual({ status: 202, body: { status: 'sent', site: 'plant1' } });

@@ -26,5 +26,5 @@ export function localCommander(link: SiteLinkServer): SiteCommander {
 }
 
 export { clusterCommander, type ForwardOutcome, INTERNAL_COMMAND_PATH, CLUSTER_SECRET_HEADER } from './cluster.js';
-export { keepSessionRegistry, type SessionRegistry, HEARTBEAT_MS } from './registry.js';
+export { keepSessionRegistry, type SessionRegistry, HEARTBEAT_MS, SESSION_TTL_MS } from './registry.js';
 export { internalSiteCommandRoute } from './internal-route.js';

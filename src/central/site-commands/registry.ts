@@ -10,6 +10,8 @@ import type { ClusterNode, ClusterStore, SiteSessionRow } from '../db/index.js';
 
 /** Default heartbeat interval; a row counts for three of them. */
 export const HEARTBEAT_MS = 5_000;
+/** How long a row counts without a heartbeat, at the default interval. */
+export const SESSION_TTL_MS = 3 * HEARTBEAT_MS;
 
 export interface SessionRegistry {
   readonly node: ClusterNode;
