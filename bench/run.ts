@@ -190,6 +190,12 @@ const BENCHES: Record<string, Bench> = {
     about: 'the same on the local PostgreSQL',
     inDefault: false,
   },
+  'cluster-hop': {
+    file: 'cases/cluster-hop.js',
+    args: [],
+    about: 'a site command through the central node holding the stream and through another one (issue 11 point 6): latency back to back, commands/s 16 at a time',
+    inDefault: false,
+  },
   notify: {
     file: 'cases/notify.js',
     args: [],

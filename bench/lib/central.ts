@@ -25,7 +25,7 @@ async function admin(sql: string): Promise<void> {
 export async function scratchCentral(
   engine: string,
   dir: string,
-): Promise<{ repo: CentralRepository; drop: () => Promise<void> }> {
+): Promise<{ repo: CentralRepository; drop: () => Promise<void>; url?: string }> {
   if (engine === 'sqlite') {
     const repo = new SqliteCentralRepository(join(dir, 'central.db'));
     return { repo, drop: () => repo.close() };
@@ -33,9 +33,11 @@ export async function scratchCentral(
   if (engine !== 'postgres') throw new Error('--engine is sqlite or postgres');
   const database = `sl_bench_${process.pid}_${Date.now().toString(36)}`;
   await admin(`CREATE DATABASE ${database}`);
-  const repo = await PostgresCentralRepository.open(`postgres://${ADMIN.user}@${ADMIN.host}:5432/${database}`);
+  const url = `postgres://${ADMIN.user}@${ADMIN.host}:5432/${database}`;
+  const repo = await PostgresCentralRepository.open(url);
   return {
     repo,
+    url,
     drop: async () => {
       await repo.close();
       await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -23,6 +23,7 @@ import {
   siteCallRoutes,
   sitesAndTokensRoutes,
 } from './routes/index.js';
+import { type SiteCommander, localCommander } from './site-commands/index.js';
 import { TokenVerifier, roleAllows } from './tokens.js';
 
 const STATUS_OF: Readonly<Record<string, number>> = {
@@ -55,10 +56,10 @@ function requireOperator(tokens: TokenVerifier) {
 }
 
 /** The operator API, registered under /admin/api in its own context: the operator hook covers every module in it. */
-function adminApi(repo: CentralRepository, link: SiteLinkServer, deployer: Deployer, kpi: KpiSettings) {
+function adminApi(repo: CentralRepository, link: SiteLinkServer, commander: SiteCommander, deployer: Deployer, kpi: KpiSettings) {
   return async (admin: FastifyInstance): Promise<void> => {
     admin.addHook('onRequest', requireOperator(new TokenVerifier(repo)));
-    await admin.register(siteCallRoutes(repo, link, kpi));
+    await admin.register(siteCallRoutes(repo, commander, kpi));
     await admin.register(sitesAndTokensRoutes(repo, link));
     await admin.register(deploymentRoutes(repo, deployer));
     await admin.register(apiKeyAdminRoutes(repo));
@@ -72,7 +73,14 @@ export async function centralHttp(
   deployer: Deployer,
   ready: () => Promise<Readiness>,
   kpi: KpiSettings,
-  node: { readonly registry: Registry; readonly info: () => Promise<CentralInfo> } = { registry: centralMetrics(repo, kpi), info: centralInfo(repo) },
+  node: {
+    readonly registry: Registry;
+    readonly info: () => Promise<CentralInfo>;
+    /** How site commands reach the sites (default: this node's own streams only). */
+    readonly commander?: SiteCommander;
+    /** Routes outside /admin/api with their own authentication (the internal hop between central nodes). */
+    readonly internal?: (app: FastifyInstance) => Promise<void>;
+  } = { registry: centralMetrics(repo, kpi), info: centralInfo(repo) },
 ): Promise<FastifyInstance> {
   const app = Fastify(httpServerOptions());
   answerErrorsAsJson(app, STATUS_OF);
@@ -86,6 +94,7 @@ export async function centralHttp(
     return reply.code(503).send({ status: 'not ready', reasons: r.reasons, error: { code: 'NOT_READY', message: r.reasons.join('; ') } });
   });
   app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
-  await app.register(adminApi(repo, link, deployer, kpi), { prefix: '/admin/api' });
+  await app.register(adminApi(repo, link, node.commander ?? localCommander(link), deployer, kpi), { prefix: '/admin/api' });
+  if (node.internal !== undefined) await app.register(node.internal);
   return app;
 }

@@ -79,3 +79,12 @@ export {
   type SiteRouter,
   type SiteRouterOptions,
 } from './inbound-api/index.js';
+export {
+  CLUSTER_SECRET_HEADER,
+  INTERNAL_COMMAND_PATH,
+  type CommandOptions,
+  type ForwardOutcome,
+  type SiteCommander,
+  clusterCommander,
+  localCommander,
+} from './site-commands/index.js';

@@ -17,7 +17,8 @@ import { type SiteRouter, siteRouter } from './inbound-api/index.js';
 import { centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteSecrets } from './site-auth.js';
-import { localCommander } from './site-commands/index.js';
+import { type SiteCommander, clusterCommander, internalSiteCommandRoute, keepSessionRegistry } from './site-commands/index.js';
+import { advertisedUrl } from './advertise.js';
 import { watchSites } from './watch.js';
 
 export interface CentralNodeOptions {
@@ -54,6 +55,10 @@ export interface CentralNodeOptions {
   readonly revisionPollMs?: number;
   /** Environment for validating the project (unset `${ENV}` references are the sites' to resolve). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Where the other central nodes reach this one's HTTP server (docs/central.md "Several central nodes"); default http://host:port unless host is a wildcard. */
+  readonly advertiseUrl?: string;
+  /** How often this node's rows of the site-session registry are refreshed. Default 5 s; a row counts for three. */
+  readonly sessionHeartbeatMs?: number;
 }
 
 /** What one run of the daily purge removed. */
@@ -65,6 +70,8 @@ export interface CentralNode {
   readonly deployer: Deployer;
   /** Route.To for central scripts: calls and attribute reads/writes at instances of the deployed configuration (issue 11 point 5). */
   readonly router: SiteRouter;
+  /** Sends a command to a site wherever its stream is held (this node, or another one on the same database). */
+  readonly commander: SiteCommander;
   readonly url: string;
   readonly grpcPort: number;
   /** Runs the daily purge now, unless another node is running it; resolves with what it removed, or undefined if it did not run. */
@@ -74,11 +81,18 @@ export interface CentralNode {
 
 export async function startCentralNode(options: CentralNodeOptions): Promise<CentralNode> {
   const logger = options.logger ?? pino({ base: { role: 'central' } });
+  // Checked before anything opens: a wildcard host on PostgreSQL needs --advertise-url.
+  const advertise = advertisedUrl(options);
   const repo = await openCentralRepository({
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
     waitMs: options.databaseWaitMs ?? 30_000,
     onRetry: (err) => logger.warn({ err: describeError(err) }, 'central database not reachable yet; retrying'),
+  });
+  // Authenticates the hop between central nodes; made by the first node ever started on this database.
+  const secret = await repo.cluster.clusterSecret().catch(async (err: unknown) => {
+    await repo.close();
+    throw err;
   });
   const startedAt = Date.now();
   const kpi = { intervalMs: options.kpiIntervalMs ?? 3_600_000, stuckAfterMs: options.stuckAfterMs ?? 600_000 };
@@ -119,7 +133,6 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   });
   const deployer = new Deployer(repo, link, logger, options.projectDir === undefined ? undefined : resolve(options.projectDir), options.env ?? process.env);
   const watch = watchSites({ repo, link, deployer, logger, revisionPollMs: options.revisionPollMs });
-  const router = siteRouter({ repo, commander: localCommander(link), env: options.env });
   if (options.projectDir !== undefined) {
     try {
       const { config, created } = await deployer.record('central start');
@@ -133,13 +146,23 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   // Set once the site link listens, cleared when stopping: /ready probes it.
   let linkAddress: { host: string; port: number } | undefined;
   const ready = centralReadiness({ database: (ms) => repo.ping(ms), link: () => linkAddress });
-  const app = await centralHttp(repo, link, deployer, ready, kpi, { registry, info: centralInfo(repo, startedAt) });
+  // The registry is written once this node's address is known; until then `node.url` is not used.
+  const node = { id: repo.replicaId, url: '' };
+  const sessions = keepSessionRegistry({ store: repo.cluster, link, node, logger, heartbeatMs: options.sessionHeartbeatMs });
+  const commander = clusterCommander({ link, registry: sessions, secret, logger, metrics: registry });
+  // Route.To goes through the commander, so a call for a site held by another node is forwarded like Retry/Discard.
+  const router = siteRouter({ repo, commander, env: options.env });
+  const internal = internalSiteCommandRoute(link, secret);
+  const app = await centralHttp(repo, link, deployer, ready, kpi, { registry, info: centralInfo(repo, startedAt), commander, internal });
   let grpcPort: number;
   try {
     grpcPort = await link.listen(options.grpcHost ?? '127.0.0.1', options.grpcPort ?? 7443);
     linkAddress = { host: options.grpcHost ?? '127.0.0.1', port: grpcPort };
     await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+    node.url = advertise((app.server.address() as AddressInfo).port);
+    sessions.start();
   } catch (err) {
+    await sessions.stop();
     await link.close();
     await app.close();
     await watch.stop();
@@ -188,13 +211,14 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   if (options.maintenanceOnStart ?? true) maintain();
   const address = app.server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.info({ url, grpcPort, engine: repo.engine }, 'central node listening');
+  logger.info({ url, grpcPort, engine: repo.engine, advertiseUrl: node.url }, 'central node listening');
   let stopping: Promise<void> | undefined;
   return {
     repo,
     link,
     deployer,
     router,
+    commander,
     url,
     grpcPort,
     runMaintenance,
@@ -204,6 +228,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
         clearInterval(timer);
         clearInterval(purgeTimer);
         await app.close();
+        await sessions.stop();
         await link.close();
         await maintaining;
         await watch.stop();

@@ -31,7 +31,8 @@ export function registerCentralCommands(program: Command): void {
     .option('--site-call-retention <days>', 'days a terminal SiteCalls row is kept after it ended', '365')
     .option('--audit-retention <days>', 'days an AuditLog row is kept (PostgreSQL: whole months)', '365')
     .option('--inbound-failure-retention <days>', 'days a failed Inbound API call is kept in the failure log', '30')
-    .action(async (opts: { data: string; project?: string; databaseUrl?: string; host: string; port: string; grpcHost: string; grpcPort: string; tlsCert?: string; tlsKey?: string; siteCallRetention: string; auditRetention: string; inboundFailureRetention: string }) => {
+    .option('--advertise-url <url>', 'where the other central nodes reach this one (http://host:port); default http://--host:--port, required when --host is 0.0.0.0 on PostgreSQL')
+    .action(async (opts: { data: string; project?: string; databaseUrl?: string; host: string; port: string; grpcHost: string; grpcPort: string; tlsCert?: string; tlsKey?: string; siteCallRetention: string; auditRetention: string; inboundFailureRetention: string; advertiseUrl?: string }) => {
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
         throw new ScadaLinkError('INVALID_ARGUMENT', '--tls-cert and --tls-key go together');
       }
@@ -48,6 +49,7 @@ export function registerCentralCommands(program: Command): void {
         siteCallRetentionMs: parseDays('--site-call-retention', opts.siteCallRetention),
         auditRetentionMs: parseDays('--audit-retention', opts.auditRetention),
         inboundFailureRetentionMs: parseDays('--inbound-failure-retention', opts.inboundFailureRetention),
+        advertiseUrl: opts.advertiseUrl,
       });
       stopOnSignals('central', () => node.stop());
     });

@@ -53,7 +53,7 @@ export function registerSiteCommands(program: Command): void {
     .option('--port <port>', 'port of the HTTP endpoints (0 picks one)', '8081')
     .option('--synchronous <mode>', 'SQLite synchronous mode: FULL (default), NORMAL', 'FULL')
     .option('--shutdown-deadline <duration>', 'how long SIGTERM waits for in-flight work', '10s')
-    .option('--central <host:port>', "central's site-link address; the site's secret comes from SCADALINK_SITE_SECRET")
+    .option('--central <host:port,...>', "central's site-link address, or several central nodes' separated by commas (tried in order); the site's secret comes from SCADALINK_SITE_SECRET")
     .option('--central-ca <file>', "dial central over TLS, trusting this CA or self-signed certificate (PEM)")
     .option('--central-tls', 'dial central over TLS, trusting the system CAs')
     .option('--script-payload-limit <bytes>', "largest JSON a script run takes as arguments or returns", String(DEFAULT_MAX_PAYLOAD_BYTES))
@@ -195,8 +195,9 @@ function runOptions(opts: RunOptions) {
   };
 }
 
-function centralOption(address: string, caFile: string | undefined, systemCas: boolean): { address: string; secret: string; tls?: { ca?: Buffer } } {
-  hostPortOption('--central', address);
+function centralOption(list: string, caFile: string | undefined, systemCas: boolean): { address: string[]; secret: string; tls?: { ca?: Buffer } } {
+  const address = list.split(',').map((a) => hostPortOption('--central', a.trim()));
+  if (new Set(address).size !== address.length) throw invalidOption('--central', `names an address twice: ${list}`);
   const ca = caFile === undefined ? undefined : readFileSync(readableFileOption('--central-ca', caFile));
   const secret = process.env.SCADALINK_SITE_SECRET;
   if (!secret) {

@@ -1,7 +1,9 @@
 // The site's end of the site link (DESIGN §6): it dials central, keeps one
 // Connect stream open (reconnecting with capped exponential backoff and
 // jitter), answers central's commands on it, and sends telemetry batches by
-// the unary ingest RPCs.
+// the unary ingest RPCs. Given several central addresses (central nodes on one
+// database, issue 11 point 6) it dials the first, and after a broken stream
+// the next, round the list.
 import { EventEmitter } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -24,8 +26,8 @@ export interface TelemetryAnswer {
 }
 
 export interface SiteLinkClientOptions {
-  /** central's `host:port`. */
-  readonly address: string;
+  /** central's `host:port`, or several central nodes' in the order they are tried. */
+  readonly address: string | readonly string[];
   readonly site: string;
   readonly secret: string;
   readonly node: string;
@@ -72,7 +74,12 @@ export class SiteLinkClient {
   readonly events = new EventEmitter();
   readonly #o: SiteLinkClientOptions;
   readonly #tracker: LinkTracker;
-  readonly #client: GeneratedClient;
+  readonly #addresses: readonly string[];
+  /** One gRPC client per address, made when first dialled. */
+  readonly #clients = new Map<string, GeneratedClient>();
+  /** The address dialled now (an index into #addresses). */
+  #at = 0;
+  #stopped = false;
   #stream: grpc.ClientDuplexStream<SiteMessage, CentralMessage__Output> | undefined;
   #running = false;
   #backoffMs = 0;
@@ -84,19 +91,41 @@ export class SiteLinkClient {
 
   constructor(options: SiteLinkClientOptions) {
     this.#o = options;
-    this.#tracker = new LinkTracker({ central: options.address, logger: options.logger, logEveryMs: options.logEveryMs });
-    const creds = options.tls ? grpc.credentials.createSsl(options.tls.ca ?? null) : grpc.credentials.createInsecure();
-    const Ctor = siteLinkPackage().scadalink.v1.SiteLink;
-    this.#client = new Ctor(options.address, creds, {
-      // Dead links are noticed without waiting for TCP.
-      'grpc.keepalive_time_ms': 20_000,
-      'grpc.keepalive_timeout_ms': 10_000,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.initial_reconnect_backoff_ms': options.minBackoffMs ?? 200,
-      'grpc.max_reconnect_backoff_ms': options.maxBackoffMs ?? 30_000,
-      // A configuration deployment carries the whole project (at most MAX_BUNDLE_BYTES).
-      'grpc.max_receive_message_length': 2 * MAX_BUNDLE_BYTES,
-    }) as unknown as GeneratedClient;
+    this.#addresses = typeof options.address === 'string' ? [options.address] : [...options.address];
+    if (this.#addresses.length === 0) throw new ScadaLinkError('INVALID_ARGUMENT', 'the site link needs at least one central address');
+    this.#tracker = new LinkTracker({ central: this.#addresses[0]!, logger: options.logger, logEveryMs: options.logEveryMs });
+  }
+
+  /** The gRPC client of the address dialled now. */
+  get #client(): GeneratedClient {
+    // As a closed gRPC client would: nothing is dialled again once stopped.
+    if (this.#stopped) throw new ScadaLinkError('CENTRAL_UNAVAILABLE', 'the link to central is stopped');
+    const address = this.#addresses[this.#at]!;
+    let client = this.#clients.get(address);
+    if (client === undefined) {
+      const o = this.#o;
+      const creds = o.tls ? grpc.credentials.createSsl(o.tls.ca ?? null) : grpc.credentials.createInsecure();
+      const Ctor = siteLinkPackage().scadalink.v1.SiteLink;
+      client = new Ctor(address, creds, {
+        // Dead links are noticed without waiting for TCP.
+        'grpc.keepalive_time_ms': 20_000,
+        'grpc.keepalive_timeout_ms': 10_000,
+        'grpc.keepalive_permit_without_calls': 1,
+        'grpc.initial_reconnect_backoff_ms': o.minBackoffMs ?? 200,
+        'grpc.max_reconnect_backoff_ms': o.maxBackoffMs ?? 30_000,
+        // A configuration deployment carries the whole project (at most MAX_BUNDLE_BYTES).
+        'grpc.max_receive_message_length': 2 * MAX_BUNDLE_BYTES,
+      }) as unknown as GeneratedClient;
+      this.#clients.set(address, client);
+    }
+    return client;
+  }
+
+  /** After a broken stream, the next address is dialled (round the list). */
+  #next(): void {
+    if (this.#addresses.length < 2) return;
+    this.#at = (this.#at + 1) % this.#addresses.length;
+    this.#tracker.dialing(this.#addresses[this.#at]!);
   }
 
   /** Whether central accepted the stream open now. */
@@ -132,7 +161,9 @@ export class SiteLinkClient {
       stream.end();
       stream.cancel();
     }
-    this.#client.close();
+    this.#stopped = true;
+    for (const client of this.#clients.values()) client.close();
+    this.#clients.clear();
     await Promise.resolve();
   }
 
@@ -186,7 +217,11 @@ export class SiteLinkClient {
       this.events.emit('disconnected', why);
       // Central ends a stream with ABORTED only when a newer connection of this site took its place.
       if (code === grpc.status.ABORTED) this.#scheduleAfterReplaced(why);
-      else this.#scheduleReconnect(why, code);
+      else {
+        this.#scheduleReconnect(why, code);
+        // Told with the failure's address above; the retry dials the next one.
+        this.#next();
+      }
     };
     // Central sends its response headers, marked, only once it accepted the credentials and the Hello.
     stream.on('metadata', (md: grpc.Metadata) => {

@@ -1,5 +1,5 @@
 export { SiteLinkServer, MAX_SITE_MESSAGE_BYTES, type SiteLinkServerOptions, type IngestAnswer, type IngestOutcome } from './server.js';
-export { SiteSession, type CommandBody } from './session.js';
+export { SiteSession, type CommandBody, unreachable } from './session.js';
 export { type SiteAccess, type SiteSecrets } from './auth.js';
 export { SiteLinkClient, type SiteLinkClientOptions, type TelemetryAnswer } from './client.js';
 export { SITE_HEADER, SECRET_HEADER } from './proto.js';
@@ -8,3 +8,4 @@ export type { Command__Output as SiteCommand } from './generated/scadalink/v1/Co
 export type { CommandReply as SiteCommandReply, CommandReply__Output as SiteCommandReplyOutput } from './generated/scadalink/v1/CommandReply.js';
 export { ingestEventsOf, trackingPageOf, type CheckedBatch, type CheckedPage, type RejectedItem } from './schema.js';
 export { type LinkState, type LinkStatus, type LinkError, type LinkErrorCode, LINK_ERROR_CODES } from './link-status.js';
+export { encodeCommand, decodeCommand, encodeReply, decodeReply } from './forward.js';

@@ -40,6 +40,7 @@ export interface LinkError {
 }
 
 export interface LinkStatus {
+  /** The central address the link is on (connected), or dials next. */
   readonly central: string;
   readonly state: LinkState;
   readonly lastError: LinkError | null;
@@ -74,6 +75,7 @@ export function linkErrorCode(code: grpc.status | undefined, details: string): L
 }
 
 export interface LinkTrackerOptions {
+  /** The central address dialled first. */
   readonly central: string;
   readonly logger: Logger;
   /** A code's failures are logged at most once per this many ms (default 60 s); the next line counts those left out. */
@@ -83,6 +85,7 @@ export interface LinkTrackerOptions {
 /** Keeps the link's status and logs its failures, rate-limited per code. */
 export class LinkTracker {
   readonly #o: LinkTrackerOptions;
+  #central: string;
   #state: LinkState = 'connecting';
   #lastError: LinkError | null = null;
   #lastContact: number | null = null;
@@ -92,6 +95,12 @@ export class LinkTracker {
 
   constructor(options: LinkTrackerOptions) {
     this.#o = options;
+    this.#central = options.central;
+  }
+
+  /** The link dials another central address from now (several central nodes). */
+  dialing(central: string): void {
+    this.#central = central;
   }
 
   get state(): LinkState {
@@ -100,7 +109,7 @@ export class LinkTracker {
 
   status(): LinkStatus {
     return {
-      central: this.#o.central,
+      central: this.#central,
       state: this.#state,
       lastError: this.#lastError,
       lastContactUtc: this.#lastContact === null ? null : new Date(this.#lastContact).toISOString(),
@@ -141,7 +150,7 @@ export class LinkTracker {
     const suppressed = seen?.suppressed ?? 0;
     this.#logged.set(code, { at: now, suppressed: 0 });
     this.#o.logger.warn(
-      { central: this.#o.central, code, reason: message, retryInMs, ...(suppressed > 0 ? { suppressed } : {}) },
+      { central: this.#central, code, reason: message, retryInMs, ...(suppressed > 0 ? { suppressed } : {}) },
       REFUSALS.has(code) ? 'central refused the link' : 'central link down',
     );
   }

@@ -76,7 +76,7 @@ interface Entry {
 }
 
 export class SiteLinkServer {
-  /** `session` (a SiteSession) whenever a site says Hello on a new stream. */
+  /** `session` (a SiteSession) whenever a site says Hello on a new stream; `closed` (it) when the site's registered stream ends. */
   readonly events = new EventEmitter();
   readonly #o: SiteLinkServerOptions;
   readonly #auth: SiteAuthenticator;
@@ -228,6 +228,7 @@ export class SiteLinkServer {
       if (this.#sessions.get(site)?.session === session) {
         this.#sessions.delete(site);
         this.#o.logger.info({ site, node: session.node, reason: why }, 'site disconnected');
+        this.events.emit('closed', session);
       }
     };
     const end = (code: grpc.status, details: string): void => {

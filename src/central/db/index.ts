@@ -38,6 +38,7 @@ export type {
   InboundPurgeResult,
   InboundRecordStore,
 } from './inbound-types.js';
+export type { ClusterNode, ClusterStore, SiteSessionRow } from './cluster-types.js';
 export { SqliteCentralRepository } from './sqlite.js';
 export { PostgresCentralRepository, migratePostgres } from './postgres.js';
 export { openCentralRepository, CENTRAL_DB_FILE } from './open.js';

@@ -8,6 +8,7 @@ import { type AuditEvent, type OperationSnapshot, migrateSqlite, packageRoot, re
 import { foreignRows, ingestRows, ownEvents, reconcileRows, seedKind } from './ingest-rows.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
 import { SqliteAdminStore } from './sqlite-admin.js';
+import { SqliteClusterStore } from './sqlite-cluster.js';
 import type {
   AuditLogRow,
   CentralRepository,
@@ -79,12 +80,14 @@ function openDatabase(file: string): Database.Database {
 
 export class SqliteCentralRepository extends SqliteAdminStore implements CentralRepository {
   readonly engine = 'sqlite' as const;
+  readonly cluster: SqliteClusterStore;
   readonly #insertAudit: Database.Statement;
   readonly #upsertCall: Database.Statement;
   readonly #ingest: (site: string, events: readonly AuditEvent[], now: string) => IngestResult;
 
   constructor(file: string) {
     super(openDatabase(file));
+    this.cluster = new SqliteClusterStore(this.db);
 
     this.#insertAudit = this.db.prepare(`INSERT INTO AuditLog
       (EventId, OccurredAtUtc, SourceSite, TrackedOperationId, Kind, Status, Channel, Target, Actor,

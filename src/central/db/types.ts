@@ -3,6 +3,7 @@
 // engines; test/central/db/conformance.test.ts runs one suite against each.
 import type { AuditEvent, Channel, OperationSnapshot, OperationStatus } from '../../commons/index.js';
 import type { InboundRecordStore } from './inbound-types.js';
+import type { ClusterStore } from './cluster-types.js';
 
 export type CentralEngine = 'sqlite' | 'postgres';
 
@@ -273,6 +274,8 @@ export interface CentralAdminStore extends ApiKeyStore, InboundRecordStore {
 
 export interface CentralRepository extends CentralAdminStore {
   readonly engine: CentralEngine;
+  /** Which node holds each site's stream, and the cluster secret (issue 11, point 6). */
+  readonly cluster: ClusterStore;
   /** This replica's id, made at open (SQLite: the holder of its Leases rows). Shown in /info. */
   readonly replicaId: string;
   /** The newest migration applied to the database. */

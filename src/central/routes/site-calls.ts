@@ -1,5 +1,6 @@
 // Admin routes for site calls: the KPIs, the SiteCalls list and detail, and
-// the Retry/Discard relay to the site that holds the operation.
+// the Retry/Discard relay to the site that holds the operation, through
+// whichever central node holds that site's stream.
 import type { FastifyInstance } from 'fastify';
 import {
   Channel,
@@ -14,9 +15,9 @@ import {
   queryText,
   queryTime,
 } from '../../commons/index.js';
-import type { SiteLinkServer } from '../../transport/index.js';
 import type { CentralRepository, SiteCallFilter } from '../db/index.js';
 import type { KpiSettings } from '../metrics.js';
+import type { SiteCommander } from '../site-commands/index.js';
 import { type Operated, deploymentRole, operatorOf, viewerRole } from './roles.js';
 
 /** Codes of these routes' errors and their HTTP status. */
@@ -49,7 +50,7 @@ function siteCallQuery(q: Query): { filter: SiteCallFilter; after?: string; limi
   };
 }
 
-export function siteCallRoutes(repo: CentralRepository, link: SiteLinkServer, kpi: KpiSettings) {
+export function siteCallRoutes(repo: CentralRepository, commander: SiteCommander, kpi: KpiSettings) {
   return async (admin: FastifyInstance): Promise<void> => {
     admin.get('/kpis', viewerRole, async () => ({ intervalMs: kpi.intervalMs, stuckAfterMs: kpi.stuckAfterMs, ...(await repo.kpis(kpi)) }));
     admin.get<{ Querystring: Query }>('/site-calls', viewerRole, async (req) => {
@@ -67,7 +68,8 @@ export function siteCallRoutes(repo: CentralRepository, link: SiteLinkServer, kp
         if (row === undefined) throw unknownOperation(req.params.id);
         // The token's name is the operator the site records as the audit actor.
         const body = { trackedOperationId: row.trackedOperationId, operator: operatorOf(req as Operated, 'central') };
-        const answer = await link.command(row.sourceSite, action === 'retry' ? { retryParked: body } : { discardParked: body });
+        // Whichever central node holds the site's stream runs it (issue 11, point 6).
+        const answer = await commander.command(row.sourceSite, action === 'retry' ? { retryParked: body } : { discardParked: body });
         if (!answer.ok) throw new ScadaLinkError(answer.errorCode || 'COMMAND_FAILED', answer.errorMessage);
         return reply.code(202).send({ status: 'sent', site: row.sourceSite });
       });

@@ -5,6 +5,7 @@ import { type Query, onlyParams, queryLimit, queryText, queryWhole } from '../..
 import type { SiteLinkServer } from '../../transport/index.js';
 import type { CentralRepository, SiteRecord } from '../db/index.js';
 import { removeSite, revokeToken, setSiteDisabled } from '../lifecycle.js';
+import { SESSION_TTL_MS } from '../site-commands/index.js';
 import { adminRole, operatorOf, viewerRole } from './roles.js';
 
 /** Codes of these routes' errors and their HTTP status. */
@@ -33,11 +34,17 @@ export function sitesAndTokensRoutes(repo: CentralRepository, link: SiteLinkServ
     admin.get('/sites', viewerRole, async () => {
       const latest = await repo.latestConfig();
       const sites = await repo.sites();
+      // Cluster-wide: which central node holds each site's stream (the newest connection), from the registry.
+      const held = new Map<string, { replicaId: string; url: string; connectedAtUtc: string }>();
+      for (const r of await repo.cluster.sessions(SESSION_TTL_MS)) {
+        const seen = held.get(r.site);
+        if (seen === undefined || seen.connectedAtUtc < r.connectedAtUtc) held.set(r.site, { replicaId: r.nodeId, url: r.nodeUrl, connectedAtUtc: r.connectedAtUtc });
+      }
       return {
         latestRevision: latest === undefined ? null : { revision: latest.revision, sha256: latest.sha256, createdAtUtc: latest.createdAtUtc, createdBy: latest.createdBy },
         sites: sites.map((s) => {
           const session = link.session(s.name);
-          return { ...siteView(s), connected: session !== undefined, node: session?.node ?? null, version: session?.version ?? null };
+          return { ...siteView(s), connected: session !== undefined, node: session?.node ?? null, version: session?.version ?? null, heldBy: held.get(s.name) ?? null };
         }),
       };
     });

@@ -24,3 +24,7 @@ export interface SiteCommander {
 export function localCommander(link: SiteLinkServer): SiteCommander {
   return { command: (site, body, options) => link.command(site, body, options?.timeoutMs) };
 }
+
+export { clusterCommander, type ForwardOutcome, INTERNAL_COMMAND_PATH, CLUSTER_SECRET_HEADER } from './cluster.js';
+export { keepSessionRegistry, type SessionRegistry, HEARTBEAT_MS, SESSION_TTL_MS } from './registry.js';
+export { internalSiteCommandRoute } from './internal-route.js';

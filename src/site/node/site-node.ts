@@ -47,7 +47,8 @@ export interface SiteNodeOptions {
   /** Bearer token for the admin API (see server.ts); without one it is loopback-only. */
   readonly adminToken?: string;
   /** Central to dial (docs/telemetry.md): its site-link address and this site's secret. */
-  readonly central?: { readonly address: string; readonly secret: string; readonly tls?: { readonly ca?: Buffer } };
+  /** `address`: central's host:port, or several central nodes' (tried in order, the next after a broken stream). */
+  readonly central?: { readonly address: string | readonly string[]; readonly secret: string; readonly tls?: { readonly ca?: Buffer } };
 }
 
 export interface SiteNode {
@@ -216,7 +217,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       onCommand: handler,
     });
     // Only once central accepted the site; refusals are logged by the link itself (warn, with their reason).
-    link.events.on('connected', () => logger.info({ central: options.central?.address }, 'central link open'));
+    link.events.on('connected', () => logger.info({ central: link?.status().central }, 'central link open'));
   }
   try {
     if (project !== undefined) current = start(project);
