@@ -130,7 +130,7 @@ describe('issue 11 point 5: Route.To over the real site link', () => {
   it('issue 11 point 10 (WP-13 scenario 9): an instance whose site is not connected fails at once with SITE_UNREACHABLE, never buffered', async () => {
     const t0 = performance.now();
     const err = await caught(central.router.call('Far1', 'add', { a: 1, b: 2 }, within(10_000)));
-    expect(err).toMatchObject({ code: 'SITE_UNREACHABLE', message: 'site plant2 is unreachable: it is not connected' });
+    expect(err).toMatchObject({ code: 'SITE_UNREACHABLE', message: 'site plant2 is unreachable: it is not connected to any central node' });
     // "At once": nothing waited for the 10 s the deadline allowed.
     expect(performance.now() - t0).toBeLessThan(500);
     expect(await caught(central.router.setAttributes('Far1', { Flow: 1 }, within(10_000)))).toMatchObject({ code: 'SITE_UNREACHABLE' });
