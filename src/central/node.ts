@@ -10,6 +10,7 @@ import { type CentralRepository, type PurgeResult, openCentralRepository } from 
 import { Deployer } from './deploy.js';
 import { centralHttp } from './http.js';
 import { centralInfo } from './info.js';
+import { type IdempotencyStore, type InboundFailureLog, type SiteRouter, inboundApiService } from './inbound-api/index.js';
 import { centralMetrics } from './metrics.js';
 import { centralNodeMetrics, reconcileFailure } from './node-metrics.js';
 import { centralReadiness } from './readiness.js';
@@ -49,6 +50,16 @@ export interface CentralNodeOptions {
   readonly revisionPollMs?: number;
   /** Environment for validating the project (unset `${ENV}` references are the sites' to resolve). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Route.To's way to the sites (issue 11 point 5); without one, routed calls answer SITE_UNREACHABLE. */
+  readonly siteRouter?: SiteRouter;
+  /** Where Inbound API failures are recorded (issue 11 point 7); without one they are only counted in /metrics. */
+  readonly inboundFailures?: InboundFailureLog;
+  /** Idempotency-Key records (issue 11 point 8); without one the header is validated and otherwise ignored. */
+  readonly idempotency?: IdempotencyStore;
+  /** Largest Inbound API request body, in bytes. Default 1 MiB. */
+  readonly apiBodyLimitBytes?: number;
+  /** How long the Inbound API trusts its read of the newest revision's methods. Default 1 s. */
+  readonly apiMethodsRefreshMs?: number;
 }
 
 export interface CentralNode {
@@ -122,7 +133,19 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   // Set once the site link listens, cleared when stopping: /ready probes it.
   let linkAddress: { host: string; port: number } | undefined;
   const ready = centralReadiness({ database: (ms) => repo.ping(ms), link: () => linkAddress });
-  const app = await centralHttp(repo, link, deployer, ready, kpi, { registry, info: centralInfo(repo, startedAt) });
+  const inbound = inboundApiService({
+    repo,
+    registry,
+    logger,
+    dataDir: resolve(options.dataDir),
+    env: options.env ?? process.env,
+    router: options.siteRouter,
+    failures: options.inboundFailures,
+    idempotency: options.idempotency,
+    bodyLimitBytes: options.apiBodyLimitBytes,
+    refreshMs: options.apiMethodsRefreshMs,
+  });
+  const app = await centralHttp(repo, link, deployer, ready, kpi, { registry, info: centralInfo(repo, startedAt), inboundApi: inbound.routes });
   let grpcPort: number;
   try {
     grpcPort = await link.listen(options.grpcHost ?? '127.0.0.1', options.grpcPort ?? 7443);
@@ -131,6 +154,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   } catch (err) {
     await link.close();
     await app.close();
+    await inbound.close();
     await watch.stop();
     await repo.close();
     throw err;
@@ -189,6 +213,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
         clearInterval(timer);
         clearInterval(purgeTimer);
         await app.close();
+        await inbound.close();
         await link.close();
         await maintaining;
         await watch.stop();

@@ -2,7 +2,10 @@
 // an API key. Built so far: the keys (api-keys.ts) and their lifecycle and
 // admin routes (api-key-admin.ts); type checking of parameters and return
 // values against the method definitions (check.ts), the error table
-// (errors.ts), and the OpenAPI 3.1 document generated from the definitions.
+// (errors.ts), and the OpenAPI 3.1 document generated from the definitions;
+// the endpoint `POST /api/{method}` (endpoint.ts), central scripts
+// (central-scripts.ts), the methods of the newest revision (method-catalog.ts),
+// Idempotency-Key handling and the endpoint's metrics, assembled by service.ts.
 export {
   API_KEY_HEADER,
   API_KEY_NAME,
@@ -20,3 +23,10 @@ export { apiKeyAdminRoutes, apiKeyView, createApiKey, deleteApiKey, setApiKeyDis
 export { MAX_KEY_SHOWN, MAX_PROBLEMS, type TypeProblem, checkParameters, checkReturn, describeReturnMismatch, describeValue } from './check.js';
 export { INBOUND_ERRORS, type InboundErrorBody, type InboundErrorCode, type InboundErrorInfo, inboundErrorStatus, invalidParameters } from './errors.js';
 export { API_KEY_SCHEME, type OpenApiInfo, openApiDocument, typeSchema } from './openapi.js';
+export type { IdempotencyClaim, IdempotencyKeyRef, IdempotencyStore, InboundFailure, InboundFailureLog, RecordedResponse, RouteDeadline, SiteRouter } from './contracts.js';
+export { DEFAULT_INBOUND_BODY_LIMIT, type InboundEndpointOptions, inboundApiRoutes } from './endpoint.js';
+export { type CentralScriptDeps, MethodFailure, SITE_ONLY_API, runMethod } from './central-scripts.js';
+export { type Catalog, MethodCatalog, type MethodCatalogOptions } from './method-catalog.js';
+export { IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotencyKeyOf } from './idempotency.js';
+export { type InboundMetrics, UNKNOWN_METHOD_LABEL, inboundMetrics } from './inbound-metrics.js';
+export { type InboundApiService, type InboundApiServiceOptions, inboundApiService } from './service.js';
