@@ -99,7 +99,7 @@ export function inboundApiRoutes(opts: InboundEndpointOptions) {
 
   const send = (req: FastifyRequest, reply: FastifyReply, answer: Answer, replayed = false): FastifyReply => {
     const state = states.get(req);
-    const label = state?.method === undefined ? UNKNOWN_METHOD_LABEL : state.method.name;
+    const label = state?.method?.name ?? (state !== undefined && catalog.knows(state.name) ? state.name : UNKNOWN_METHOD_LABEL);
     const durationMs = state === undefined ? 0 : performance.now() - state.startedMs;
     metrics.answered(label, replayed ? 'replayed' : answer.code, durationMs / 1000);
     if (answer.status !== 200 && !replayed) recordFailure(state, answer, durationMs);

@@ -107,6 +107,11 @@ export class MethodCatalog {
     return { catalog, method: Object.hasOwn(catalog.methods, name) ? catalog.methods[name] : undefined };
   }
 
+  /** Whether the catalog as last read has this method (no read now): for metric labels. */
+  knows(name: string): boolean {
+    return Object.hasOwn(this.#current.methods, name);
+  }
+
   async close(): Promise<void> {
     await this.#checking?.catch(() => undefined);
     await this.#current.close();
