@@ -167,8 +167,12 @@ export async function runMethod(
   const remaining = deadlineAtMs - Date.now();
   if (remaining <= 0) throw timedOut();
   const controller = new AbortController();
+  let pastDeadline = false;
   // The sandbox's own timer starts once the run has an isolate; this one counts from the request.
-  const timer = setTimeout(() => controller.abort(), remaining);
+  const timer = setTimeout(() => {
+    pastDeadline = true;
+    controller.abort();
+  }, remaining);
   const failures: RouteFailure[] = [];
   const { host, release } = runHost(deps, catalog, method, { atMs: deadlineAtMs, signal: controller.signal }, failures);
   const done = catalog.hold();
@@ -184,7 +188,7 @@ export async function runMethod(
       fairKey: method.name,
     });
   } catch (err) {
-    throw await failureOf(deps, method, err, failures, Date.now() >= deadlineAtMs, timedOut);
+    throw await failureOf(deps, method, err, failures, pastDeadline || Date.now() >= deadlineAtMs, timedOut);
   } finally {
     clearTimeout(timer);
     controller.abort();

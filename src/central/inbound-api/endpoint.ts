@@ -126,7 +126,7 @@ export function inboundApiRoutes(opts: InboundEndpointOptions) {
   };
 
   const settleClaim = (store: IdempotencyStore, ref: IdempotencyKeyRef, answer: Answer): void => {
-    const done = recordsAnswer(answer.status) ? store.complete(ref, { status: answer.status, body: answer.body }) : store.release(ref);
+    const done = recordsAnswer(answer.status, answer.code) ? store.complete(ref, { status: answer.status, body: answer.body }) : store.release(ref);
     done.catch((err: unknown) => logger.warn({ err: describeError(err), method: ref.method }, 'Idempotency-Key record not written'));
   };
 
@@ -204,7 +204,7 @@ export function inboundApiRoutes(opts: InboundEndpointOptions) {
       if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(req, reply, errorAnswer('UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON, sent as Content-Type: application/json'));
       if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return send(req, reply, errorAnswer('INVALID_JSON', 'the request body could not be read'));
       logger.error({ err: describeError(err) }, 'Inbound API request failed');
-      return send(req, reply, errorAnswer('SCRIPT_ERROR', 'the call failed inside central'));
+      return send(req, reply, errorAnswer('INTERNAL_ERROR', 'central could not handle the call; retry'));
     });
     // No API key: external teams fetch it to generate clients (docs/inbound-api.md).
     app.get('/openapi.json', async (_req, reply) => {

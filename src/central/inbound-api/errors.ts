@@ -26,6 +26,7 @@ export const INBOUND_ERRORS = [
   { code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, description: 'The body is not application/json.' },
   { code: 'IDEMPOTENCY_KEY_REUSED', status: 422, description: 'The Idempotency-Key was used within 24 h for this method with a different body.' },
   { code: 'SCRIPT_ERROR', status: 500, description: 'The method script failed; the message reveals no internal detail.' },
+  { code: 'INTERNAL_ERROR', status: 500, description: 'Central could not handle the call (e.g. its database did not answer); the script may not have run. Retry.' },
   { code: 'RETURN_TYPE_MISMATCH', status: 500, description: 'The method script returned a value that does not match the return definition.' },
   { code: 'SITE_UNREACHABLE', status: 503, description: 'The routed call could not reach the instance\'s site (calls are never buffered).' },
   { code: 'SITE_TIMEOUT', status: 504, description: 'The site did not answer a routed call within the method\'s remaining time.' },

@@ -5,8 +5,9 @@
 //
 // What is recorded: every answer produced after the claim (200, and 4xx/5xx
 // from the run: a script error, a return type mismatch, UNKNOWN_INSTANCE),
-// except 503 and 504 (SITE_UNREACHABLE, SITE_TIMEOUT, METHOD_TIMEOUT): those
-// say "try again later", so the claim is released and a retry runs the method.
+// except 503 and 504 (SITE_UNREACHABLE, SITE_TIMEOUT, METHOD_TIMEOUT) and
+// INTERNAL_ERROR: those say "try again", so the claim is released and a retry
+// runs the method.
 // Answers before the claim (401, 403, 404, 400, 413, 415) are never recorded:
 // nothing ran, and a corrected retry must not be answered with the old error.
 import { createHash } from 'node:crypto';
@@ -35,7 +36,7 @@ export function idempotencyRef(keyName: string, method: string, idempotencyKey: 
   return { keyName, method, idempotencyKey, requestSha256 };
 }
 
-/** Whether an answer of this status is recorded for its key (else the claim is released). */
-export function recordsAnswer(status: number): boolean {
-  return status !== 503 && status !== 504;
+/** Whether an answer is recorded for its key (else the claim is released): not a 503, a 504 or central's own failure. */
+export function recordsAnswer(status: number, code: string): boolean {
+  return status !== 503 && status !== 504 && code !== 'INTERNAL_ERROR';
 }

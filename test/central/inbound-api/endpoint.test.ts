@@ -58,6 +58,9 @@ describe('the Inbound API endpoint (issue 11 points 1, 3 and 9)', () => {
     expectError(await callApi(node, 'ErpOnly', { key: keys.mes, body: 'x'.repeat(10_000) }), 403, 'API_KEY_NOT_APPROVED');
     expectError(await callApi(node, 'Add', { key: keys.mes, body: '{"a":1,"b":2}', headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     expectError(await callApi(node, 'Add', { key: keys.mes, body: '<a>1</a>', headers: { 'content-type': 'application/xml' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const untyped = await fetch(`${node.url}/api/Add`, { method: 'POST', headers: { 'x-api-key': keys.mes }, body: new Uint8Array(Buffer.from('{"a":1,"b":2}')) });
+    expect({ status: untyped.status, body: await untyped.json() }).toEqual({ status: 415, body: { error: expect.any(String), code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    expectError(await callApi(node, 'Add', { key: keys.mes, body: '{"a":1,"b":2}', headers: { 'content-type': 'application/json; charset=latin1' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     expectError(await callApi(node, 'Add', { key: keys.mes, body: { a: 1, b: 2, pad: 'x'.repeat(5000) } }), 413, 'BODY_TOO_LARGE');
     expectError(await callApi(node, 'Add', { key: keys.mes, body: '{"a":1,' }), 400, 'INVALID_JSON');
     expectError(await callApi(node, 'Add', { key: keys.mes, body: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]' }), 400, 'INVALID_JSON');

@@ -130,6 +130,19 @@ describe('Idempotency-Key, metrics and the failure log (issue 11 points 7 and 8)
     ]);
   });
 
+  it('issue 11 point 8: an idempotency store that fails is 500 INTERNAL_ERROR, and the method did not run', async () => {
+    const claim = store.claim.bind(store);
+    store.claim = () => Promise.reject(new Error('idempotency table unreachable'));
+    try {
+      const a = await callApi(node, 'SqliteWrite', { key: keys.mes, body: { value: 100 }, headers: withKey('down-1') });
+      expect({ status: a.status, body: a.body }).toEqual({ status: 500, body: { error: 'central could not handle the call; retry', code: 'INTERNAL_ERROR' } });
+    } finally {
+      store.claim = claim;
+    }
+    const after = await callApi(node, 'SqliteWrite', { key: keys.mes, body: { value: 0 } });
+    expect(after.body.total).toBeLessThan(100);
+  });
+
   it('issue 11 point 7: a failure log that fails does not change or delay the answer', async () => {
     failures.fail = true;
     try {
