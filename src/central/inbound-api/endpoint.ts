@@ -195,7 +195,8 @@ export function inboundApiRoutes(opts: InboundEndpointOptions) {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_req, body, done) => done(null, body));
     app.setNotFoundHandler((req, reply) => {
-      states.set(req, { arrivedAt: Date.now(), startedMs: performance.now(), name: '', keyName: null });
+      // The path after /api/, as the failure log's method (cut, like every name it records).
+      states.set(req, { arrivedAt: Date.now(), startedMs: performance.now(), name: req.url.replace(/^\/api\/?/, '').split('?')[0] ?? '', keyName: null });
       return send(req, reply, errorAnswer('UNKNOWN_METHOD', 'methods are called with POST /api/{methodName}; the OpenAPI document is GET /api/openapi.json'));
     });
     app.setErrorHandler((err: Error & { code?: string; statusCode?: number }, req, reply) => {

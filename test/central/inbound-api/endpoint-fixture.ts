@@ -110,7 +110,8 @@ await tx.Execute('INSERT INTO readings (value) VALUES ($1)', [Parameters.value])
 await tx.Commit();
 const rows = await db.Query('SELECT COUNT(*)::int AS n, SUM(value) AS total FROM readings');
 return { count: rows[0].n, total: rows[0].total };`,
-  'unknown-db.js': "await Database.Connection('nowhere'); return 1;",
+  // Not a literal: scadalink validate would refuse the project (the run's own check is tested here).
+  'unknown-db.js': "const name = ['now', 'here'].join(''); await Database.Connection(name); return 1;",
 };
 
 const INT = { type: 'Integer' };
