@@ -9,7 +9,7 @@
 // waiting for an isolate, the script, and its routed calls, which get the same
 // deadline (RouteDeadline) and are aborted when the run ends.
 import type { Logger } from 'pino';
-import { ScadaLinkError, describeError } from '../../commons/index.js';
+import { type Redactor, ScadaLinkError, describeError } from '../../commons/index.js';
 import type { InboundMethodConfig } from '../../config/index.js';
 import type { SqlConnection, SqlTransaction } from '../../integrations/index.js';
 import { type JsonObject, type JsonValue, ScriptErrorCode, type ScriptRuntime, defineScriptHost, utf8SizeOver } from '../../scripts/index.js';
@@ -138,7 +138,7 @@ function runHost(deps: CentralScriptDeps, catalog: Catalog, method: InboundMetho
       }),
     Log: async (level, message) => {
       const cut = utf8SizeOver(message, MAX_LOG_BYTES) === undefined ? message : `${message.slice(0, MAX_LOG_BYTES / 4)}… [cut]`;
-      deps.logger[level]({ method: method.name }, cut);
+      deps.logger[level]({ method: method.name }, catalog.redactor.text(cut));
       return null;
     },
   });
@@ -188,7 +188,7 @@ export async function runMethod(
       fairKey: method.name,
     });
   } catch (err) {
-    throw await failureOf(deps, method, err, failures, pastDeadline || Date.now() >= deadlineAtMs, timedOut);
+    throw await failureOf(deps, method, err, failures, pastDeadline || Date.now() >= deadlineAtMs, timedOut, catalog.redactor);
   } finally {
     clearTimeout(timer);
     controller.abort();
@@ -204,6 +204,7 @@ async function failureOf(
   failures: readonly RouteFailure[],
   pastDeadline: boolean,
   timedOut: () => MethodFailure,
+  redactor: Redactor,
 ): Promise<MethodFailure> {
   const code = err instanceof ScadaLinkError ? err.code : ScriptErrorCode.Error;
   const message = err instanceof Error ? err.message : String(err);
@@ -215,7 +216,7 @@ async function failureOf(
   }
   if (code === ScriptErrorCode.Timeout || (code === ScriptErrorCode.Cancelled && pastDeadline)) return timedOut();
   // The whole error stays in central's log; the caller learns only its stable code.
-  deps.logger.warn({ method: method.name, err: describeError(err) }, 'Inbound API method script failed');
+  deps.logger.warn({ method: method.name, err: describeError(redactor.error(err)) }, 'Inbound API method script failed');
   const route2 = failures.at(-1);
   const site = route2 === undefined ? null : await siteOf(deps, route2.instance);
   return new MethodFailure('SCRIPT_ERROR', `method ${method.name} failed (${safeCode(code)})`, site);

@@ -12,8 +12,8 @@
 // default, one indexed read), and at once when a request names a method the
 // catalog does not know, so a method just deployed is never answered 404.
 import type { Logger } from 'pino';
-import { describeError } from '../../commons/index.js';
-import { type InboundApiConfig, type InboundMethodConfig, parseCentralBundle } from '../../config/index.js';
+import { NO_REDACTION, type Redactor, createRedactor, describeError } from '../../commons/index.js';
+import { type InboundApiConfig, type InboundMethodConfig, parseCentralBundle, projectSecrets } from '../../config/index.js';
 import { SqlConnections } from '../../integrations/index.js';
 import type { CentralRepository } from '../db/index.js';
 
@@ -32,6 +32,8 @@ export interface Catalog {
   readonly revision: number | null;
   readonly methods: Readonly<Record<string, InboundMethodConfig>>;
   readonly sql: SqlConnections;
+  /** Removes this revision's secrets (central's database passwords, `${ENV}` values) from what central logs. */
+  readonly redactor: Redactor;
   /** Marks a run using `sql`; the returned function ends it. A replaced catalog closes its pools once no run uses them. */
   hold(): () => void;
 }
@@ -51,6 +53,7 @@ class Entry implements Catalog {
     /** Same databases as the previous revision: its pools are shared, not reopened. */
     shared: SqlConnections | undefined,
     readonly databasesKey: string,
+    readonly redactor: Redactor = NO_REDACTION,
   ) {
     this.sql = shared ?? new SqlConnections(inbound.databases);
   }
@@ -132,19 +135,22 @@ export class MethodCatalog {
     const config = await this.opts.repo.latestConfig();
     if (config === undefined) return;
     let inbound: InboundApiConfig;
+    let redactor: Redactor;
     try {
-      inbound = parseCentralBundle({ files: config.files, sha256: config.sha256 }, this.opts.dataDir, this.opts.env).inboundApi;
+      const project = parseCentralBundle({ files: config.files, sha256: config.sha256 }, this.opts.dataDir, this.opts.env);
+      inbound = project.inboundApi;
+      redactor = createRedactor(projectSecrets(project));
     } catch (err) {
       // Deployer.record checks this part before recording, so only a changed central environment gets here.
       this.opts.logger.error({ revision: config.revision, err: describeError(err) }, 'Inbound API methods of the newest revision not loaded; serving the previous ones');
-      this.#current = new Entry(config.revision, config.sha256, this.#current.inbound, this.#current.sql, this.#current.databasesKey);
+      this.#current = new Entry(config.revision, config.sha256, this.#current.inbound, this.#current.sql, this.#current.databasesKey, this.#current.redactor);
       this.#checkedAt = startedAt;
       return;
     }
     const databasesKey = JSON.stringify(inbound.databases);
     const previous = this.#current;
     const same = databasesKey === previous.databasesKey;
-    this.#current = new Entry(config.revision, config.sha256, inbound, same ? previous.sql : undefined, databasesKey);
+    this.#current = new Entry(config.revision, config.sha256, inbound, same ? previous.sql : undefined, databasesKey, redactor);
     previous.retire(same);
     this.#checkedAt = startedAt;
     this.opts.logger.info({ revision: config.revision, methods: Object.keys(inbound.methods).length }, 'Inbound API methods loaded');

@@ -2,6 +2,7 @@
 // revision needs every `${ENV}` of `inboundApi` from central's environment
 // (central serves it), and none of the sites' variables.
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApiKey, startCentralNode } from '../../../src/central/index.js';
 import { ConfigError } from '../../../src/commons/index.js';
@@ -17,10 +18,16 @@ const project = (dir: string) =>
       databases: { SiteDb: { driver: 'postgres', host: 'db', database: 'x', user: 'u', password: '${SITE_DB_PASSWORD}' } },
       inboundApi: {
         databases: { erp: { driver: 'postgres', host: '127.0.0.1', database: 'erp', user: 'api', password: '${CENTRAL_DB_PASSWORD}' } },
-        methods: { Ping: { returns: { type: 'String' }, apiKeys: ['mes'], script: 'ping.js' } },
+        methods: {
+          Ping: { returns: { type: 'String' }, apiKeys: ['mes'], script: 'ping.js' },
+          Leak: { apiKeys: ['mes'], script: 'leak.js' },
+        },
       },
     },
-    { 'ping.js': "return 'pong';" },
+    {
+      'ping.js': "return 'pong';",
+      'leak.js': "log.warn('connecting with central-db-secret-1'); throw new Error('login failed for api:central-db-secret-1');",
+    },
   );
 
 describe("central's part of the project (issue 11 point 4)", () => {
@@ -37,11 +44,20 @@ describe("central's part of the project (issue 11 point 4)", () => {
     expect(refused).toBeInstanceOf(ConfigError);
     expect((refused as ConfigError).issues.map((i) => i.path)).toEqual(['inboundApi.databases.erp.password']);
 
-    const node = await startCentralNode({ ...common, env: { CENTRAL_DB_PASSWORD: 'central-db-secret-1' } });
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const node = await startCentralNode({ ...common, logger, env: { CENTRAL_DB_PASSWORD: 'central-db-secret-1' } });
     try {
       const { key } = await createApiKey(node.repo, 'test', 'mes');
       const a = await callApi(node, 'Ping', { key });
       expect({ status: a.status, body: a.body }).toEqual({ status: 200, body: 'pong' });
+      // Central's secrets (here a database password from its environment) never reach its log or the caller.
+      const leak = await callApi(node, 'Leak', { key });
+      expect({ status: leak.status, body: leak.body }).toEqual({ status: 500, body: { error: 'method Leak failed (SCRIPT_ERROR)', code: 'SCRIPT_ERROR' } });
+      const log = lines.join('');
+      expect(log).toContain('login failed for api:***');
+      expect(log).toContain('connecting with ***');
+      expect(log).not.toContain('central-db-secret-1');
     } finally {
       await node.stop();
     }
