@@ -6,11 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { CentralNode } from '../../../src/central/index.js';
+import { type CentralNode, startCentralNode } from '../../../src/central/index.js';
 import { PG, createPgDatabase, tempDir } from '../../support/index.js';
-import { CollectedFailures, MemoryIdempotency, callApi, inboundApi, startApiCentral } from './endpoint-fixture.js';
+import { CollectedFailures, MemoryIdempotency, callApi, inboundApi, silent, startApiCentral } from './endpoint-fixture.js';
 
 describe.each([['SQLite'], ['PostgreSQL']])('methods of the newest revision, central on %s (issue 11 point 1)', (engine) => {
+  // On PostgreSQL, a second replica on the same database serves them too.
   let tmp: ReturnType<typeof tempDir>;
   let pgdb: Awaited<ReturnType<typeof createPgDatabase>> | undefined;
   let node: CentralNode | undefined;
@@ -47,6 +48,35 @@ describe.each([['SQLite'], ['PostgreSQL']])('methods of the newest revision, cen
     const doc = (await (await fetch(`${node.url}/api/openapi.json`)).json()) as { paths: Record<string, unknown>; info: { version: string } };
     expect(doc.paths['/api/Hello']).toBeDefined();
     expect(doc.info.version).toBe('2');
+
+    // Revision 3 removes Add and approves Hello for erp only: every node serves that within its refresh (1 s).
+    delete api.methods.Add;
+    api.methods.Hello = { returns: { type: 'String' }, apiKeys: ['erp'], script: 'hello.js' };
+    writeFileSync(join(started.projectDir, 'scadalink.yaml'), stringify({ sites: { plant1: {} }, inboundApi: api }));
+    await node.deployer.record('test');
+    const recordedAt = performance.now();
+    // A bounded poll: the node reads the newest revision when its last read is older than 1 s; nothing signals it.
+    let add = await callApi(node, 'Add', { key: started.keys.mes, body: { a: 1, b: 2 } });
+    while (add.status === 200 && performance.now() - recordedAt < 3000) {
+      await new Promise((r) => setTimeout(r, 50));
+      add = await callApi(node, 'Add', { key: started.keys.mes, body: { a: 1, b: 2 } });
+    }
+    expect({ status: add.status, code: add.body.code }).toEqual({ status: 404, code: 'UNKNOWN_METHOD' });
+    expect(performance.now() - recordedAt).toBeLessThan(1500);
+    expect((await callApi(node, 'Hello', { key: started.keys.mes })).body.code).toBe('API_KEY_NOT_APPROVED');
+    expect((await callApi(node, 'Hello', { key: started.keys.erp })).body).toBe('hello from revision 2');
+
+    if (databaseUrl !== undefined) {
+      // Another replica on the same database, started without a project, serves the same methods and keys.
+      const other = await startCentralNode({ dataDir: join(tmp.dir, 'replica-b'), databaseUrl, port: 0, grpcPort: 0, logger: silent, maintenanceOnStart: false });
+      try {
+        const b = await callApi(other, 'Hello', { key: started.keys.erp });
+        expect({ status: b.status, body: b.body }).toEqual({ status: 200, body: 'hello from revision 2' });
+        expect((await callApi(other, 'Add', { key: started.keys.mes, body: { a: 1, b: 2 } })).body.code).toBe('UNKNOWN_METHOD');
+      } finally {
+        await other.stop();
+      }
+    }
   });
 });
 
