@@ -67,4 +67,6 @@ export {
   type SiteRouter,
   DEFAULT_INBOUND_BODY_LIMIT,
   INBOUND_ERRORS,
+  siteRouter,
+  type SiteRouterOptions,
 } from './inbound-api/index.js';

@@ -10,12 +10,13 @@ import { type CentralRepository, type PurgeResult, openCentralRepository } from 
 import { Deployer } from './deploy.js';
 import { centralHttp } from './http.js';
 import { centralInfo } from './info.js';
-import { type IdempotencyStore, type InboundFailureLog, type SiteRouter, inboundApiService } from './inbound-api/index.js';
 import { centralMetrics } from './metrics.js';
 import { centralNodeMetrics, reconcileFailure } from './node-metrics.js';
+import { type IdempotencyStore, type InboundFailureLog, type SiteRouter, inboundApiService, siteRouter } from './inbound-api/index.js';
 import { centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteSecrets } from './site-auth.js';
+import { localCommander } from './site-commands/index.js';
 import { watchSites } from './watch.js';
 
 export interface CentralNodeOptions {
@@ -50,7 +51,7 @@ export interface CentralNodeOptions {
   readonly revisionPollMs?: number;
   /** Environment for validating the project (unset `${ENV}` references are the sites' to resolve). */
   readonly env?: NodeJS.ProcessEnv;
-  /** Route.To's way to the sites (issue 11 point 5); without one, routed calls answer SITE_UNREACHABLE. */
+  /** Route.To's way to the sites (issue 11 point 5). Default: over the site streams of this node (siteRouter). */
   readonly siteRouter?: SiteRouter;
   /** Where Inbound API failures are recorded (issue 11 point 7); without one they are only counted in /metrics. */
   readonly inboundFailures?: InboundFailureLog;
@@ -66,6 +67,8 @@ export interface CentralNode {
   readonly repo: CentralRepository;
   readonly link: SiteLinkServer;
   readonly deployer: Deployer;
+  /** Route.To for central scripts: calls and attribute reads/writes at instances of the deployed configuration (issue 11 point 5). */
+  readonly router: SiteRouter;
   readonly url: string;
   readonly grpcPort: number;
   /** Runs the daily purge now, unless another node is running it; resolves with what it removed, or undefined if it did not run. */
@@ -120,6 +123,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   });
   const deployer = new Deployer(repo, link, logger, options.projectDir === undefined ? undefined : resolve(options.projectDir), options.env ?? process.env);
   const watch = watchSites({ repo, link, deployer, logger, revisionPollMs: options.revisionPollMs });
+  const router = options.siteRouter ?? siteRouter({ repo, commander: localCommander(link), env: options.env });
   if (options.projectDir !== undefined) {
     try {
       const { config, created } = await deployer.record('central start');
@@ -139,7 +143,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     logger,
     dataDir: resolve(options.dataDir),
     env: options.env ?? process.env,
-    router: options.siteRouter,
+    router,
     failures: options.inboundFailures,
     idempotency: options.idempotency,
     bodyLimitBytes: options.apiBodyLimitBytes,
@@ -204,6 +208,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     repo,
     link,
     deployer,
+    router,
     url,
     grpcPort,
     runMaintenance,

@@ -32,7 +32,7 @@ export type {
 } from './types.js';
 export { DEFAULT_METHOD_TIMEOUT_MS, MAX_METHOD_TIMEOUT_MS, MAX_METHOD_NAME_LENGTH, INBOUND_TYPE_NAMES } from './schema-inbound.js';
 export { MAX_TYPE_DEPTH } from './resolve-inbound.js';
-export { loadProject, parseProject, PROJECT_FILE, SCRIPTS_DIR } from './load.js';
+export { instanceSites, loadProject, parseProject, PROJECT_FILE, SCRIPTS_DIR } from './load.js';
 export type { ScriptReader } from './resolve.js';
 export { parseDuration } from './duration.js';
 export { ISSUE_ENV_UNSET, type Issue } from './issues.js';

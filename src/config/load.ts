@@ -160,6 +160,24 @@ function parseTree(tree: unknown, dir: string, env: NodeJS.ProcessEnv, readScrip
 }
 
 /**
+ * Each instance's site in a project file that was validated when it was
+ * recorded (central's view of a deployed revision: Route.To, issue 11 point
+ * 5), read without the scripts and without the sites' environment, which
+ * central need not have: `${ENV}` resolves from `env` where it can.
+ */
+export function instanceSites(yamlText: string, env: NodeJS.ProcessEnv = process.env): Map<string, string> {
+  const { value } = substituteEnv(parseYaml(yamlText), env);
+  const instances = (value as { instances?: unknown } | null)?.instances;
+  const sites = new Map<string, string>();
+  if (instances === null || typeof instances !== 'object') return sites;
+  for (const [code, def] of Object.entries(instances)) {
+    const site = (def as { site?: unknown } | null)?.site;
+    if (typeof site === 'string') sites.set(code, site);
+  }
+  return sites;
+}
+
+/**
  * Loads `<dir>/scadalink.yaml` and the scripts it names; throws ConfigError
  * naming every bad path. A site passes its data directory as `dataDir`.
  */

@@ -135,7 +135,7 @@ export class SiteLinkServer {
     return [...this.#sessions.keys()].filter((site) => this.session(site) !== undefined);
   }
 
-  /** Sends a command to a site: SITE_UNREACHABLE at once when it is not connected. */
+  /** Sends a command to a site: SITE_UNREACHABLE at once when it is not connected, SITE_TIMEOUT when it does not answer in time. */
   command(site: string, body: CommandBody, timeoutMs?: number): Promise<CommandReply__Output> {
     const s = this.session(site);
     if (s === undefined) return Promise.reject(unreachable(site, 'it is not connected'));

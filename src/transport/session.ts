@@ -45,14 +45,18 @@ export class SiteSession {
     return !this.#closed;
   }
 
-  /** Sends a command and resolves with the site's reply; SITE_UNREACHABLE when the stream is gone or the site does not answer in time. */
+  /**
+   * Sends a command and resolves with the site's reply. Rejects with
+   * SITE_UNREACHABLE when the stream is closed or closes before the reply,
+   * SITE_TIMEOUT when the site does not answer within `timeoutMs`.
+   */
   command(body: CommandBody, timeoutMs = this.timeoutMs): Promise<CommandReply__Output> {
     if (this.#closed) return Promise.reject(unreachable(this.site, 'its link is closed'));
     const correlationId = randomUUID();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(correlationId);
-        reject(unreachable(this.site, `no reply within ${timeoutMs} ms`));
+        reject(siteTimeout(this.site, timeoutMs));
       }, timeoutMs);
       this.#pending.set(correlationId, { resolve, reject, timer });
       this.stream.write({ command: { ...body, correlationId } });
@@ -78,6 +82,11 @@ export class SiteSession {
       this.#pending.delete(id);
     }
   }
+}
+
+/** The site is connected but did not answer in time: the caller cannot tell whether the command ran. */
+export function siteTimeout(site: string, timeoutMs: number): ScadaLinkError {
+  return new ScadaLinkError('SITE_TIMEOUT', `site ${site} did not answer within ${timeoutMs} ms`, { details: { site, timeoutMs } });
 }
 
 export function unreachable(site: string, why: string): ScadaLinkError {

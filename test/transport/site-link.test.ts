@@ -145,6 +145,20 @@ describe('site link (gRPC)', () => {
     });
   });
 
+  it('issue 11 point 5: a connected site that does not answer in time fails the command with SITE_TIMEOUT, not SITE_UNREACHABLE', async () => {
+    // The site holds the command without answering until the test ends.
+    let answer: (() => void) | undefined;
+    client({ onCommand: () => new Promise((resolve) => (answer = () => resolve({ ok: true }))) }).start();
+    await nextSession();
+    const t0 = performance.now();
+    await expect(server.command(SITE, { retryParked: { trackedOperationId: newTrackedOperationId(), operator: 'ops' } }, 150)).rejects.toMatchObject({
+      code: 'SITE_TIMEOUT',
+      message: `site ${SITE} did not answer within 150 ms`,
+    });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(145);
+    answer?.();
+  });
+
   it('a site with a wrong secret never gets a session', async () => {
     const c = client({ secret: 'wrong' });
     c.start();

@@ -5,7 +5,8 @@
 // (errors.ts), and the OpenAPI 3.1 document generated from the definitions;
 // the endpoint `POST /api/{method}` (endpoint.ts), central scripts
 // (central-scripts.ts), the methods of the newest revision (method-catalog.ts),
-// Idempotency-Key handling and the endpoint's metrics, assembled by service.ts.
+// Idempotency-Key handling and the endpoint's metrics, assembled by service.ts;
+// and Route.To's router to instances at sites (route-to.ts).
 export {
   API_KEY_HEADER,
   API_KEY_NAME,
@@ -30,3 +31,4 @@ export { type Catalog, MethodCatalog, type MethodCatalogOptions } from './method
 export { IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotencyKeyOf } from './idempotency.js';
 export { type InboundMetrics, UNKNOWN_METHOD_LABEL, inboundMetrics } from './inbound-metrics.js';
 export { type InboundApiService, type InboundApiServiceOptions, inboundApiService } from './service.js';
+export { MAX_SITE_MESSAGE, type SiteRouterOptions, siteRouter } from './route-to.js';

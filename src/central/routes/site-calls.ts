@@ -25,6 +25,8 @@ export const SITE_CALL_STATUS: Readonly<Record<string, number>> = {
   OPERATION_NOT_FOUND: 404,
   OPERATION_NOT_PARKED: 409,
   SITE_UNREACHABLE: 503,
+  // Connected, but no answer in time: whether the site applied the command is unknown.
+  SITE_TIMEOUT: 504,
 };
 
 const unknownOperation = (id: string): ScadaLinkError => new ScadaLinkError('UNKNOWN_OPERATION', `no operation ${id.slice(0, 100)} at central`);

@@ -12,6 +12,7 @@ import { SiteRuntime } from '../runtime/site-runtime.js';
 import type { RunLimits } from '../runtime/run-scope.js';
 import { SiteLinkClient } from '../../transport/index.js';
 import { type CommandHandler, siteCommandHandler } from '../link/commands.js';
+import { routeCommand } from '../link/route.js';
 import { TelemetryForwarder } from '../telemetry/forwarder.js';
 import { attemptMetrics } from './attempt-metrics.js';
 import { siteMetrics } from './metrics.js';
@@ -199,7 +200,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       }
       await deploying;
       if (current === undefined) throw new ScadaLinkError('NOT_DEPLOYED', 'this site has no configuration yet');
-      return siteCommandHandler(current.runtime.engine, current.runtime.store)(command);
+      return routeCommand(current.runtime, command) ?? siteCommandHandler(current.runtime.engine, current.runtime.store)(command);
     };
     link = new SiteLinkClient({
       address: options.central.address,

@@ -96,7 +96,36 @@ export class InstanceState {
     return { attribute: name, value: next, previous, raised, cleared };
   }
 
+  /**
+   * Sets several values as one change (Route.To SetAttributes, issue 11
+   * point 5), inside the caller's transaction: every value is checked before
+   * any is applied, so an unknown attribute or a bad value changes nothing;
+   * a write that fails part-way restores the values and alarm states held in
+   * memory, so they stay those of the rolled-back store.
+   */
+  setMany(values: Readonly<Record<string, unknown>>, nowIso: string): AttributeChange[] {
+    const checked = Object.entries(values).map(([name, value]) => {
+      const attr = ownValue(this.config.attributes, name);
+      if (!attr) throw this.unknown(name);
+      return [name, checkValue(this.config.code, attr, value)] as const;
+    });
+    const values0 = new Map(this.values);
+    const alarms0 = new Map(this.alarmActive);
+    try {
+      return checked.flatMap(([name, value]) => this.set(name, value, nowIso) ?? []);
+    } catch (err) {
+      restore(this.values, values0);
+      restore(this.alarmActive, alarms0);
+      throw err;
+    }
+  }
+
   private unknown(name: string): ScadaLinkError {
     return new ScadaLinkError('UNKNOWN_ATTRIBUTE', `instance ${this.config.code} has no attribute ${name}`);
   }
+}
+
+function restore<K, V>(target: Map<K, V>, from: ReadonlyMap<K, V>): void {
+  target.clear();
+  for (const [k, v] of from) target.set(k, v);
 }

@@ -228,14 +228,31 @@ export class SiteRuntime {
     return this.instance(instance).all();
   }
 
-  /** Sets a value durably, then fires attribute-change and alarm on-trigger scripts. */
-  async setAttribute(instance: string, name: string, value: JsonValue): Promise<void> {
+  /** The named attributes' values (Route.To GetAttributes); UNKNOWN_ATTRIBUTE names the first unknown one. */
+  getAttributes(instance: string, names: readonly string[]): Record<string, JsonValue> {
     const state = this.instance(instance);
-    const change = await this.store.committer.run(() => state.set(name, value, new Date().toISOString()));
-    if (!change) return;
-    for (const alarm of change.raised) this.logger.info({ instance, alarm, attribute: name, value: change.value }, 'alarm raised');
-    for (const alarm of change.cleared) this.logger.info({ instance, alarm, attribute: name, value: change.value }, 'alarm cleared');
-    this.fireTriggers(state.config, change);
+    return Object.fromEntries(names.map((name) => [name, state.get(name)]));
+  }
+
+  /** Sets a value durably, then fires attribute-change and alarm on-trigger scripts. */
+  setAttribute(instance: string, name: string, value: JsonValue): Promise<void> {
+    return this.setAttributes(instance, { [name]: value });
+  }
+
+  /**
+   * Sets several values all-or-nothing (InstanceState.setMany): all checked
+   * first, all written in one job of the group commit, then the triggers of
+   * each change fire.
+   */
+  async setAttributes(instance: string, values: Readonly<Record<string, JsonValue>>): Promise<void> {
+    const state = this.instance(instance);
+    const changes = await this.store.committer.run(() => state.setMany(values, new Date().toISOString()));
+    for (const change of changes) {
+      const { attribute, value } = change;
+      for (const alarm of change.raised) this.logger.info({ instance, alarm, attribute, value }, 'alarm raised');
+      for (const alarm of change.cleared) this.logger.info({ instance, alarm, attribute, value }, 'alarm cleared');
+      this.fireTriggers(state.config, change);
+    }
   }
 
   private fireTriggers(inst: InstanceConfig, change: AttributeChange): void {
@@ -276,7 +293,6 @@ export class SiteRuntime {
     return q;
   }
 
-  /** Runs a script that has a `call` trigger and returns its value (Route.To, CLI, other callers). */
   /** Script isolates alive now (warm or running), over every script memory limit in use. */
   get scriptIsolates(): number {
     let n = 0;
@@ -284,13 +300,24 @@ export class SiteRuntime {
     return n;
   }
 
-  callScript(instance: string, script: string, params: JsonObject = {}): Promise<JsonValue> {
+  /**
+   * Runs a script that has a `call` trigger and returns its value (the admin
+   * API, Route.To). `timeoutMs` bounds the run below the script's own timeout:
+   * a routed call runs no longer than its caller waits.
+   */
+  callScript(instance: string, script: string, params: JsonObject = {}, timeoutMs?: number): Promise<JsonValue> {
     const cfg = ownValue(this.instance(instance).config.scripts, script);
     if (!cfg) throw new ScadaLinkError('UNKNOWN_SCRIPT', `instance ${instance} has no script ${script}`);
     if (!cfg.triggers.some((t) => t.type === 'call')) {
       throw new ScadaLinkError('SCRIPT_NOT_CALLABLE', `script ${instance}.${script} has no call trigger`);
     }
-    return this.execute(instance, cfg, params, 'call');
+    const bounded = timeoutMs === undefined || timeoutMs >= cfg.timeoutMs ? cfg : { ...cfg, timeoutMs: Math.max(1, timeoutMs) };
+    return this.execute(instance, bounded, params, 'call');
+  }
+
+  /** Largest JSON a run takes as arguments or returns, in bytes. */
+  get payloadLimitBytes(): number {
+    return this.services.payloadLimitBytes;
   }
 
   /**

@@ -1,7 +1,7 @@
 // Central scripts on a real central node (issue 11 points 4 and 7): the
 // method's timeout stops a looping script, Database.Connection reaches a real
 // SQLite file (in central's data directory) and a real PostgreSQL database,
-// shared scripts are refused, Route.To without a router is 503, and a script
+// shared scripts are refused, Route.To to a site not connected is 503, and a script
 // failure is a 500 whose message gives nothing away, recorded as a failure.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,10 +65,14 @@ describe('central scripts (issue 11 point 4)', () => {
     expect({ status: a.status, body: a.body }).toEqual({ status: 500, body: { error: 'method Shared failed (SITE_ONLY_API)', code: 'SCRIPT_ERROR' } });
   });
 
-  it('issue 11 point 4: Route.To on a node without a site router answers 503 SITE_UNREACHABLE (never buffered)', async () => {
+  it('issue 11 point 4: Route.To to an instance whose site is not connected answers 503 SITE_UNREACHABLE at once (never buffered); an unknown instance 404', async () => {
+    const started = performance.now();
     const a = await callApi(node, 'Routed', { key: keys.mes, body: { instance: 'Pump1' } });
     expect({ status: a.status, code: a.body.code }).toEqual({ status: 503, code: 'SITE_UNREACHABLE' });
-    expect(failures.all.at(-1)).toMatchObject({ method: 'Routed', code: 'SITE_UNREACHABLE', status: 503 });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(failures.all.at(-1)).toMatchObject({ method: 'Routed', code: 'SITE_UNREACHABLE', status: 503, site: 'plant1' });
+    const unknown = await callApi(node, 'Routed', { key: keys.mes, body: { instance: 'Ghost' } });
+    expect({ status: unknown.status, code: unknown.body.code }).toEqual({ status: 404, code: 'UNKNOWN_INSTANCE' });
   });
 
   it('issue 11 point 7: a script failure is 500 SCRIPT_ERROR with no stack, path, SQL or secret; recorded with method, key, code, time and duration', async () => {

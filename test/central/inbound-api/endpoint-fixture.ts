@@ -149,13 +149,17 @@ export function inboundApi(pgDatabase?: string): Record<string, unknown> {
   };
 }
 
-/** Writes the project into `<dir>/project` and starts a central node on it, with keys `mes` and `erp`. */
+/** Writes the project (instance Pump1 at plant1, which is not connected) into `<dir>/project` and starts a central node on it, with keys `mes` and `erp`. */
 export async function startApiCentral(
   dir: string,
   extra: Partial<CentralNodeOptions> & { pgDatabase?: string; scripts?: Record<string, string>; api?: Record<string, unknown> } = {},
 ): Promise<{ node: CentralNode; keys: { mes: string; erp: string }; projectDir: string }> {
   const { pgDatabase, scripts, api, ...options } = extra;
-  const projectDir = writeProject(join(dir, 'project'), { sites: { plant1: {} }, inboundApi: api ?? inboundApi(pgDatabase) }, { ...METHOD_SCRIPTS, ...scripts });
+  const projectDir = writeProject(
+    join(dir, 'project'),
+    { sites: { plant1: {} }, instances: { Pump1: { site: 'plant1' } }, inboundApi: api ?? inboundApi(pgDatabase) },
+    { ...METHOD_SCRIPTS, ...scripts },
+  );
   const node = await startCentralNode({ dataDir: join(dir, 'data'), port: 0, grpcPort: 0, logger: silent, maintenanceOnStart: false, projectDir, ...options });
   const mes = (await createApiKey(node.repo, 'test', 'mes')).key;
   const erp = (await createApiKey(node.repo, 'test', 'erp')).key;

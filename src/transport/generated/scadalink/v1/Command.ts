@@ -4,6 +4,9 @@ import type { RetryParkedOperation as _scadalink_v1_RetryParkedOperation, RetryP
 import type { DiscardParkedOperation as _scadalink_v1_DiscardParkedOperation, DiscardParkedOperation__Output as _scadalink_v1_DiscardParkedOperation__Output } from '../../scadalink/v1/DiscardParkedOperation.js';
 import type { PullTracking as _scadalink_v1_PullTracking, PullTracking__Output as _scadalink_v1_PullTracking__Output } from '../../scadalink/v1/PullTracking.js';
 import type { DeployConfiguration as _scadalink_v1_DeployConfiguration, DeployConfiguration__Output as _scadalink_v1_DeployConfiguration__Output } from '../../scadalink/v1/DeployConfiguration.js';
+import type { RouteCall as _scadalink_v1_RouteCall, RouteCall__Output as _scadalink_v1_RouteCall__Output } from '../../scadalink/v1/RouteCall.js';
+import type { GetAttributes as _scadalink_v1_GetAttributes, GetAttributes__Output as _scadalink_v1_GetAttributes__Output } from '../../scadalink/v1/GetAttributes.js';
+import type { SetAttributes as _scadalink_v1_SetAttributes, SetAttributes__Output as _scadalink_v1_SetAttributes__Output } from '../../scadalink/v1/SetAttributes.js';
 
 export interface Command {
   'correlationId'?: (string);
@@ -11,7 +14,10 @@ export interface Command {
   'discardParked'?: (_scadalink_v1_DiscardParkedOperation | null);
   'pullTracking'?: (_scadalink_v1_PullTracking | null);
   'deployConfiguration'?: (_scadalink_v1_DeployConfiguration | null);
-  'body'?: "retryParked"|"discardParked"|"pullTracking"|"deployConfiguration";
+  'routeCall'?: (_scadalink_v1_RouteCall | null);
+  'getAttributes'?: (_scadalink_v1_GetAttributes | null);
+  'setAttributes'?: (_scadalink_v1_SetAttributes | null);
+  'body'?: "retryParked"|"discardParked"|"pullTracking"|"deployConfiguration"|"routeCall"|"getAttributes"|"setAttributes";
 }
 
 export interface Command__Output {
@@ -20,5 +26,8 @@ export interface Command__Output {
   'discardParked'?: (_scadalink_v1_DiscardParkedOperation__Output | null);
   'pullTracking'?: (_scadalink_v1_PullTracking__Output | null);
   'deployConfiguration'?: (_scadalink_v1_DeployConfiguration__Output | null);
-  'body'?: "retryParked"|"discardParked"|"pullTracking"|"deployConfiguration";
+  'routeCall'?: (_scadalink_v1_RouteCall__Output | null);
+  'getAttributes'?: (_scadalink_v1_GetAttributes__Output | null);
+  'setAttributes'?: (_scadalink_v1_SetAttributes__Output | null);
+  'body'?: "retryParked"|"discardParked"|"pullTracking"|"deployConfiguration"|"routeCall"|"getAttributes"|"setAttributes";
 }

@@ -1,6 +1,8 @@
 // Original file: proto/scadalink/v1/site_link.proto
 
 import type { TrackingPage as _scadalink_v1_TrackingPage, TrackingPage__Output as _scadalink_v1_TrackingPage__Output } from '../../scadalink/v1/TrackingPage.js';
+import type { RouteResult as _scadalink_v1_RouteResult, RouteResult__Output as _scadalink_v1_RouteResult__Output } from '../../scadalink/v1/RouteResult.js';
+import type { Attributes as _scadalink_v1_Attributes, Attributes__Output as _scadalink_v1_Attributes__Output } from '../../scadalink/v1/Attributes.js';
 
 export interface CommandReply {
   'correlationId'?: (string);
@@ -8,7 +10,9 @@ export interface CommandReply {
   'errorCode'?: (string);
   'errorMessage'?: (string);
   'trackingPage'?: (_scadalink_v1_TrackingPage | null);
-  'body'?: "trackingPage";
+  'routeResult'?: (_scadalink_v1_RouteResult | null);
+  'attributes'?: (_scadalink_v1_Attributes | null);
+  'body'?: "trackingPage"|"routeResult"|"attributes";
 }
 
 export interface CommandReply__Output {
@@ -17,5 +21,7 @@ export interface CommandReply__Output {
   'errorCode': (string);
   'errorMessage': (string);
   'trackingPage'?: (_scadalink_v1_TrackingPage__Output | null);
-  'body'?: "trackingPage";
+  'routeResult'?: (_scadalink_v1_RouteResult__Output | null);
+  'attributes'?: (_scadalink_v1_Attributes__Output | null);
+  'body'?: "trackingPage"|"routeResult"|"attributes";
 }
