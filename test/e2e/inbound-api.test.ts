@@ -2,7 +2,8 @@
 // 4 and 9): a key made with the CLI calls a method of the project central was
 // started with; `--api-body-limit` bounds the body; a looping method is
 // stopped at its timeout and the process stays healthy; the OpenAPI document
-// is served without a key.
+// is served without a key; and with a real `scadalink site` process, a method
+// that calls a site script and reads and writes attributes through Route.To.
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/index.js';
@@ -61,6 +62,69 @@ describe('the Inbound API on a scadalink central process (issue 11)', () => {
 
     expect(await central.terminate()).toEqual({ code: 0, signal: null });
   }, 60_000);
+
+  it('issue 11 point 10 (seed 003 WP-13 scenarios 1, 9 and 11): API call → Route.To → a site script and batch attributes → the answer; the site stopped → 503', async () => {
+    const data = join(tmp.dir, 'central');
+    const project = writeProject(
+      join(tmp.dir, 'project'),
+      {
+        sites: { plant1: {} },
+        instances: {
+          Pump1: {
+            site: 'plant1',
+            attributes: { Flow: { type: 'number', initial: 50 }, Mode: { type: 'string', initial: 'auto' } },
+            scripts: { add: { file: 'add.js', triggers: ['call'] } },
+          },
+        },
+        inboundApi: {
+          methods: {
+            Dose: {
+              parameters: { a: { type: 'Integer' }, b: { type: 'Integer' } },
+              returns: { type: 'Object', fields: { sum: { type: 'Integer' }, before: { type: 'Object', fields: { Flow: { type: 'Float' }, Mode: { type: 'String' } } }, after: { type: 'Object', fields: { Flow: { type: 'Float' }, Mode: { type: 'String' } } } } },
+              apiKeys: ['mes'],
+              timeout: '5s',
+              script: 'dose.js',
+            },
+          },
+        },
+      },
+      {
+        'add.js': 'return Parameters.a + Parameters.b;',
+        'dose.js': `
+const pump = Route.To('Pump1');
+const sum = await pump.Call('add', { a: Parameters.a, b: Parameters.b });
+const before = await pump.GetAttributes(['Flow', 'Mode']);
+await pump.SetAttributes({ Flow: sum, Mode: 'manual' });
+const after = await pump.GetAttributes(['Flow', 'Mode']);
+return { sum, before, after };`,
+      },
+    );
+    const added = runCli(['central', 'site', 'add', '--create', 'plant1', '--data', data]);
+    expect(added.status, added.stderr).toBe(0);
+    const key = runCli(['central', 'apikey', 'create', 'mes', '--data', data]).stdout.trim();
+    central = await SiteProcess.central(['--data', data, '--project', project, '--port', '0', '--grpc-port', '0']);
+    const site = await SiteProcess.start(
+      ['--site', 'plant1', '--data', join(tmp.dir, 'site'), '--port', '0', '--central', `127.0.0.1:${central.grpcPort}`],
+      { SCADALINK_SITE_SECRET: added.stdout.trim() },
+    );
+    try {
+      await site.line('"configuration deployed"');
+      const post = async () => {
+        const res = await fetch(`${central!.url}/api/Dose`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: '{"a": 40, "b": 2}' });
+        return { status: res.status, body: (await res.json()) as unknown };
+      };
+      expect(await post()).toEqual({ status: 200, body: { sum: 42, before: { Flow: 50, Mode: 'auto' }, after: { Flow: 42, Mode: 'manual' } } });
+      const attributes = (await (await fetch(`${site.url}/admin/api/instances/Pump1/attributes`)).json()) as Record<string, unknown>;
+      expect(JSON.stringify(attributes)).toContain('manual');
+
+      expect(await site.terminate()).toMatchObject({ code: 0 });
+      const started = performance.now();
+      expect(await post()).toMatchObject({ status: 503, body: { code: 'SITE_UNREACHABLE' } });
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      await site.kill();
+    }
+  }, 90_000);
 
   it('issue 11 point 1: a bad --api-body-limit is refused with INVALID_ARGUMENT', () => {
     const r = runCli(['central', '--data', join(tmp.dir, 'c'), '--api-body-limit', '0']);
