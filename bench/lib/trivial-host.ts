@@ -13,6 +13,7 @@ export const trivialHost = defineScriptHost({
   'Database.Execute': unused, 'Database.Begin': unused, 'Database.Commit': unused, 'Database.Rollback': unused,
   'Database.CallProcedure': unused, 'Database.CachedWrite': unused, 'Tracking.Status': unused, 'Notify.Send': unused,
   'Instance.GetAttribute': unused, 'Instance.SetAttribute': unused, 'Scripts.Call': unused,
+  'Route.Call': unused, 'Route.GetAttributes': unused, 'Route.SetAttributes': unused,
   Log: async () => {
     log.info('unused');
     return null;

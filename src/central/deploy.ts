@@ -6,7 +6,7 @@
 // running what it ran, and central records why.
 import type { Logger } from 'pino';
 import { ScadaLinkError, describeError } from '../commons/index.js';
-import { checkProjectForSites, readProjectBundle } from '../config/index.js';
+import { checkProjectForSites, parseCentralBundle, readProjectBundle } from '../config/index.js';
 import type { SiteLinkServer, SiteSession } from '../transport/index.js';
 import { problemsError, validateBundle } from '../validate/index.js';
 import type { CentralRepository, ConfigReport, ConfigRevision } from './db/index.js';
@@ -47,6 +47,8 @@ export class Deployer {
     // Validate exactly what is shipped: the configuration, then every script (a broken one never reaches a site).
     const bundle = readProjectBundle(this.projectDir);
     checkProjectForSites(bundle, this.projectDir, this.env);
+    // Central's own part (inboundApi) must resolve here, its `${ENV}` included: central serves it.
+    parseCentralBundle(bundle, this.projectDir, this.env);
     const problems = await validateBundle(bundle, this.projectDir, this.env);
     if (problems.length > 0) throw problemsError(problems);
     const before = await this.repo.latestConfig();

@@ -74,9 +74,17 @@ export {
   newApiKey,
   requireApiKeyApproved,
   setApiKeyDisabled,
-  siteRouter,
+  type IdempotencyClaim,
+  type IdempotencyKeyRef,
+  type IdempotencyStore,
+  type InboundFailure,
+  type InboundFailureLog,
+  type RecordedResponse,
   type RouteDeadline,
   type SiteRouter,
+  DEFAULT_INBOUND_BODY_LIMIT,
+  INBOUND_ERRORS,
+  siteRouter,
   type SiteRouterOptions,
 } from './inbound-api/index.js';
 export {

@@ -9,11 +9,19 @@ import { SiteLinkServer, type SiteSession } from '../transport/index.js';
 import { type CentralRepository, type InboundPurgeResult, type PurgeResult, openCentralRepository } from './db/index.js';
 import { Deployer } from './deploy.js';
 import { centralHttp } from './http.js';
-import { INBOUND_FAILURE_RETENTION_MS } from './inbound-api/index.js';
 import { centralInfo } from './info.js';
 import { centralMetrics } from './metrics.js';
 import { centralNodeMetrics, reconcileFailure } from './node-metrics.js';
-import { type SiteRouter, siteRouter } from './inbound-api/index.js';
+import {
+  DatabaseFailureLog,
+  DatabaseIdempotencyStore,
+  INBOUND_FAILURE_RETENTION_MS,
+  type IdempotencyStore,
+  type InboundFailureLog,
+  type SiteRouter,
+  inboundApiService,
+  siteRouter,
+} from './inbound-api/index.js';
 import { centralReadiness } from './readiness.js';
 import { reconcileSite } from './reconcile.js';
 import { siteSecrets } from './site-auth.js';
@@ -59,6 +67,16 @@ export interface CentralNodeOptions {
   readonly advertiseUrl?: string;
   /** How often this node's rows of the site-session registry are refreshed. Default 5 s; a row counts for three. */
   readonly sessionHeartbeatMs?: number;
+  /** Route.To's way to the sites (issue 11 point 5). Default: over the site streams, through the node that holds each (siteRouter). */
+  readonly siteRouter?: SiteRouter;
+  /** Where Inbound API failures are recorded (issue 11 point 7). Default: the central database's failure log. */
+  readonly inboundFailures?: InboundFailureLog;
+  /** Idempotency-Key records (issue 11 point 8). Default: claims in the central database. */
+  readonly idempotency?: IdempotencyStore;
+  /** Largest Inbound API request body, in bytes. Default 1 MiB. */
+  readonly apiBodyLimitBytes?: number;
+  /** How long the Inbound API trusts its read of the newest revision's methods. Default 1 s. */
+  readonly apiMethodsRefreshMs?: number;
 }
 
 /** What one run of the daily purge removed. */
@@ -151,9 +169,27 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
   const sessions = keepSessionRegistry({ store: repo.cluster, link, node, logger, heartbeatMs: options.sessionHeartbeatMs });
   const commander = clusterCommander({ link, registry: sessions, secret, logger, metrics: registry });
   // Route.To goes through the commander, so a call for a site held by another node is forwarded like Retry/Discard.
-  const router = siteRouter({ repo, commander, env: options.env });
+  const router = options.siteRouter ?? siteRouter({ repo, commander, env: options.env });
   const internal = internalSiteCommandRoute(link, secret);
-  const app = await centralHttp(repo, link, deployer, ready, kpi, { registry, info: centralInfo(repo, startedAt), commander, internal });
+  const inbound = inboundApiService({
+    repo,
+    registry,
+    logger,
+    dataDir: resolve(options.dataDir),
+    env: options.env ?? process.env,
+    router,
+    failures: options.inboundFailures ?? new DatabaseFailureLog(repo),
+    idempotency: options.idempotency ?? new DatabaseIdempotencyStore(repo),
+    bodyLimitBytes: options.apiBodyLimitBytes,
+    refreshMs: options.apiMethodsRefreshMs,
+  });
+  const app = await centralHttp(repo, link, deployer, ready, kpi, {
+    registry,
+    info: centralInfo(repo, startedAt),
+    commander,
+    internal,
+    inboundApi: inbound.routes,
+  });
   let grpcPort: number;
   try {
     grpcPort = await link.listen(options.grpcHost ?? '127.0.0.1', options.grpcPort ?? 7443);
@@ -165,6 +201,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     await sessions.stop();
     await link.close();
     await app.close();
+    await inbound.close();
     await watch.stop();
     await repo.close();
     throw err;
@@ -229,6 +266,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
         clearInterval(purgeTimer);
         await app.close();
         await sessions.stop();
+        await inbound.close();
         await link.close();
         await maintaining;
         await watch.stop();

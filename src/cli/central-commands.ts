@@ -5,6 +5,7 @@ import { ScadaLinkError } from '../commons/index.js';
 import { startCentralNode } from '../central/index.js';
 import { registerDeploymentCommands, registerSiteAdminCommands, registerTokenCommands } from './central-admin-commands.js';
 import { registerApiKeyCommands } from './apikey-commands.js';
+import { wholeOption } from './options.js';
 import { guardNode, parsePort, stopOnSignals } from './process.js';
 
 function parseDays(name: string, text: string): number {
@@ -12,6 +13,9 @@ function parseDays(name: string, text: string): number {
   if (!Number.isInteger(days) || days < 1) throw new ScadaLinkError('INVALID_ARGUMENT', `${name} takes a whole number of days (1 or more), not ${text}`);
   return days * 86_400_000;
 }
+
+/** 64 MiB: a body is held in memory whole while it is checked. */
+const MAX_API_BODY_LIMIT = 67_108_864;
 
 export function registerCentralCommands(program: Command): void {
   const central = program.command('central').description('run a central node, or manage its sites');
@@ -32,7 +36,8 @@ export function registerCentralCommands(program: Command): void {
     .option('--audit-retention <days>', 'days an AuditLog row is kept (PostgreSQL: whole months)', '365')
     .option('--inbound-failure-retention <days>', 'days a failed Inbound API call is kept in the failure log', '30')
     .option('--advertise-url <url>', 'where the other central nodes reach this one (http://host:port); default http://--host:--port, required when --host is 0.0.0.0 on PostgreSQL')
-    .action(async (opts: { data: string; project?: string; databaseUrl?: string; host: string; port: string; grpcHost: string; grpcPort: string; tlsCert?: string; tlsKey?: string; siteCallRetention: string; auditRetention: string; inboundFailureRetention: string; advertiseUrl?: string }) => {
+    .option('--api-body-limit <bytes>', 'largest Inbound API request body (413 BODY_TOO_LARGE above)', '1048576')
+    .action(async (opts: { data: string; project?: string; databaseUrl?: string; host: string; port: string; grpcHost: string; grpcPort: string; tlsCert?: string; tlsKey?: string; siteCallRetention: string; auditRetention: string; inboundFailureRetention: string; advertiseUrl?: string; apiBodyLimit: string }) => {
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
         throw new ScadaLinkError('INVALID_ARGUMENT', '--tls-cert and --tls-key go together');
       }
@@ -50,6 +55,7 @@ export function registerCentralCommands(program: Command): void {
         auditRetentionMs: parseDays('--audit-retention', opts.auditRetention),
         inboundFailureRetentionMs: parseDays('--inbound-failure-retention', opts.inboundFailureRetention),
         advertiseUrl: opts.advertiseUrl,
+        apiBodyLimitBytes: wholeOption('--api-body-limit', opts.apiBodyLimit, 1, MAX_API_BODY_LIMIT),
       });
       stopOnSignals('central', () => node.stop());
     });

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../commons/index.js';
 import { ISSUE_ENV_UNSET } from './issues.js';
-import { PROJECT_FILE, SCRIPTS_DIR, parseProject } from './load.js';
+import { PROJECT_FILE, SCRIPTS_DIR, parseCentralPart, parseProject } from './load.js';
 import type { ProjectConfig } from './types.js';
 
 /** A bundle larger than this is refused; it must fit in one site-link message. */
@@ -78,6 +78,17 @@ export function parseProjectBundle(bundle: ProjectBundle, dir: string, env: Node
   const text = bundle.files[PROJECT_FILE];
   if (text === undefined) throw new ConfigError([{ path: PROJECT_FILE, message: 'missing from the deployed bundle' }]);
   return parseProject(text, dir, env, (rel) => bundle.files[`${SCRIPTS_DIR}/${rel.split(sep).join('/')}`]);
+}
+
+/**
+ * Central's part of a bundle (`inboundApi` only; see parseCentralPart), with
+ * `${ENV}` from central's environment and relative SQLite files under
+ * central's `dataDir`. Throws ConfigError naming each bad path.
+ */
+export function parseCentralBundle(bundle: ProjectBundle, dataDir: string, env: NodeJS.ProcessEnv = process.env): ProjectConfig {
+  const text = bundle.files[PROJECT_FILE];
+  if (text === undefined) throw new ConfigError([{ path: PROJECT_FILE, message: 'missing from the bundle' }]);
+  return parseCentralPart(text, dataDir, env, (rel) => bundle.files[`${SCRIPTS_DIR}/${rel.split(sep).join('/')}`], dataDir);
 }
 
 /**

@@ -38,4 +38,4 @@ export { parseDuration } from './duration.js';
 export { ISSUE_ENV_UNSET, type Issue } from './issues.js';
 export { projectSecrets, MIN_ENV_SECRET_LENGTH } from './secrets.js';
 export { MICROSOFT_365_SMTP_SCOPE, microsoft365TokenEndpoint } from './smtp-defaults.js';
-export { MAX_BUNDLE_BYTES, type ProjectBundle, bundleOf, checkProjectForSites, parseProjectBundle, readProjectBundle } from './bundle.js';
+export { MAX_BUNDLE_BYTES, type ProjectBundle, bundleOf, checkProjectForSites, parseCentralBundle, parseProjectBundle, readProjectBundle } from './bundle.js';

@@ -124,8 +124,24 @@ export function parseProject(
   readScript?: ScriptReader,
   dataDir: string = dir,
 ): ProjectConfig {
+  return parseTree(parseYaml(yamlText), dir, env, readScript, dataDir);
+}
+
+/**
+ * Central's part of a project (issue 11): only `inboundApi`, its `${ENV}`
+ * references resolved from central's environment, relative SQLite files
+ * against central's data directory `dataDir`. The rest (instances, the sites'
+ * databases and secrets) is the sites' to resolve, so it is not read here.
+ */
+export function parseCentralPart(yamlText: string, dir: string, env: NodeJS.ProcessEnv, readScript: ScriptReader | undefined, dataDir: string): ProjectConfig {
+  const tree = parseYaml(yamlText);
+  const inbound = tree !== null && typeof tree === 'object' && Object.hasOwn(tree, 'inboundApi') ? (tree as { inboundApi: unknown }).inboundApi : undefined;
+  return parseTree(inbound === undefined ? {} : { inboundApi: inbound }, dir, env, readScript, dataDir);
+}
+
+function parseTree(tree: unknown, dir: string, env: NodeJS.ProcessEnv, readScript: ScriptReader | undefined, dataDir: string): ProjectConfig {
   const absDir = resolve(dir);
-  const { value, issues: envIssues, fromEnv, secretsAt } = substituteEnv(parseYaml(yamlText), env);
+  const { value, issues: envIssues, fromEnv, secretsAt } = substituteEnv(tree, env);
   // An unset variable already explains why its field is invalid; drop the echoes.
   const report = (later: readonly Issue[]): never =>
     fail([...envIssues, ...later.filter((i) => !envIssues.some((e) => i.path === e.path || i.path.startsWith(`${e.path}.`)))]);

@@ -2,7 +2,7 @@
 // limit of type definitions, and each method's script file (loaded like an
 // instance script, by the caller's loader).
 
-import { MAX_METHOD_NAME_LENGTH, type InboundApiInput, type TypeDefInput } from './schema-inbound.js';
+import { MAX_METHOD_NAME_LENGTH, type InboundMethodInput, type TypeDefInput } from './schema-inbound.js';
 import type { InboundApiConfig, InboundMethodConfig, InboundTypeDef, ScriptConfig, ScriptLanguage } from './types.js';
 
 /** Objects and Lists nest at most this deep (a parameter itself is level 1). */
@@ -36,9 +36,10 @@ function resolveType(r: InboundResolver, path: string, raw: TypeDefInput, depth:
   return def;
 }
 
-export function resolveInboundApi(r: InboundResolver, raw: InboundApiInput): InboundApiConfig {
+/** The methods of `inboundApi` (its `databases` are resolved with the sites' in resolve.ts). */
+export function resolveInboundMethods(r: InboundResolver, raw: Readonly<Record<string, InboundMethodInput>>): InboundApiConfig['methods'] {
   const methods: Record<string, InboundMethodConfig> = {};
-  for (const [name, m] of Object.entries(raw.methods)) {
+  for (const [name, m] of Object.entries(raw)) {
     const path = `inboundApi.methods.${name}`;
     if (name.length > MAX_METHOD_NAME_LENGTH) r.report(path, `method name too long: at most ${MAX_METHOD_NAME_LENGTH} characters`);
     const parameters: Record<string, InboundTypeDef> = {};
@@ -54,5 +55,5 @@ export function resolveInboundApi(r: InboundResolver, raw: InboundApiInput): Inb
       script,
     };
   }
-  return { methods };
+  return methods;
 }

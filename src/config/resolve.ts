@@ -3,11 +3,12 @@
 
 import { isAbsolute, posix, resolve } from 'node:path';
 import type { Issue } from './issues.js';
-import { resolveInboundApi } from './resolve-inbound.js';
+import { resolveInboundMethods } from './resolve-inbound.js';
 import { type SecretsAt, envSecrets, externalAuthSecrets } from './secrets.js';
 import { microsoft365TokenEndpoint } from './smtp-defaults.js';
-import type { ProjectInput, ScriptInput, SharedScriptInput } from './schema.js';
+import type { DatabaseInput, ProjectInput, ScriptInput, SharedScriptInput } from './schema.js';
 import type {
+  DatabaseConnectionConfig,
   InstanceConfig,
   RetrySettings,
   SmtpAuthConfig,
@@ -163,24 +164,32 @@ export function resolveProject(project: ProjectInput, ctx: Context): ProjectConf
       })),
       secrets: [...new Set([...envSecrets(ctx.secretsAt, `externalSystems.${name}`), ...externalAuthSecrets(s.auth)])].filter((v) => v !== ''),
     })),
-    databases: mapValues(project.databases, (d, name) => ({
-      name,
-      driver: d.driver,
-      host: d.host,
-      port: d.port,
-      database: d.database,
-      user: d.user,
-      password: d.password,
-      file: d.file === undefined ? undefined : resolve(ctx.dataDir, d.file),
-      poolSize: d.poolSize,
-      timeoutMs: d.timeout,
-      retry: retry(d),
-      maxConcurrency: d.maxConcurrency,
-    })),
+    databases: resolveDatabases(ctx, project.databases),
     notificationLists: project.notificationLists,
     smtp: project.smtp === undefined ? undefined : resolveSmtp(ctx, project.smtp, retry(project.smtp)),
-    inboundApi: resolveInboundApi({ report: (path, message) => report(ctx, path, message), loadScript: (path, raw) => loadScript(ctx, path, raw) }, project.inboundApi),
+    inboundApi: {
+      // Central's own: a relative SQLite file resolves against central's data directory.
+      databases: resolveDatabases(ctx, project.inboundApi.databases),
+      methods: resolveInboundMethods({ report: (path, message) => report(ctx, path, message), loadScript: (path, raw) => loadScript(ctx, path, raw) }, project.inboundApi.methods),
+    },
   });
+}
+
+function resolveDatabases(ctx: Context, dbs: Readonly<Record<string, DatabaseInput>>): Record<string, DatabaseConnectionConfig> {
+  return mapValues(dbs, (d, name) => ({
+    name,
+    driver: d.driver,
+    host: d.host,
+    port: d.port,
+    database: d.database,
+    user: d.user,
+    password: d.password,
+    file: d.file === undefined ? undefined : resolve(ctx.dataDir, d.file),
+    poolSize: d.poolSize,
+    timeoutMs: d.timeout,
+    retry: { maxRetries: d.maxRetries, retryIntervalMs: d.retryInterval },
+    maxConcurrency: d.maxConcurrency,
+  }));
 }
 
 function resolveSmtp(ctx: Context, s: NonNullable<ProjectInput['smtp']>, retry: RetrySettings): SmtpConfig {

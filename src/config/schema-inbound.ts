@@ -75,9 +75,15 @@ const Method = z
     });
   });
 
-export const InboundApi = z
-  .strictObject({ methods: z.record(Name, Method).default({}) })
-  .default({ methods: {} });
+/**
+ * `inboundApi`, given the schema of a database connection (schema.ts's, shared
+ * with the sites' `databases`): `databases` are central's own, for method
+ * scripts' `Database.Connection(name)`.
+ */
+export function inboundApiSchema<D extends z.ZodType>(database: D) {
+  return z
+    .strictObject({ databases: z.record(Name, database).default({}), methods: z.record(Name, Method).default({}) })
+    .default({ databases: {}, methods: {} });
+}
 
-export type InboundApiInput = z.output<typeof InboundApi>;
-export type InboundMethodInput = InboundApiInput['methods'][string];
+export type InboundMethodInput = z.output<typeof Method>;

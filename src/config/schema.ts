@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import { Duration, Text, duration, int, named, oneOf } from './schema-common.js';
-import { InboundApi } from './schema-inbound.js';
+import { inboundApiSchema } from './schema-inbound.js';
 import { MICROSOFT_365_SMTP_SCOPE } from './smtp-defaults.js';
 
 const Site = z.preprocess((v) => v ?? {}, z.strictObject({ description: z.string().default('') }));
@@ -174,9 +174,10 @@ export const ProjectSchema = z.strictObject({
   databases: named(Database),
   notificationLists: named(z.array(Email).min(1)),
   smtp: Smtp.optional(),
-  inboundApi: InboundApi,
+  inboundApi: inboundApiSchema(Database),
 });
 
 export type ProjectInput = z.output<typeof ProjectSchema>;
+export type DatabaseInput = z.output<typeof Database>;
 export type ScriptInput = z.output<typeof Script>;
 export type SharedScriptInput = z.output<typeof SharedScript>;

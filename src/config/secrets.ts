@@ -41,7 +41,7 @@ function collect(project: ProjectConfig, secretsAt: SecretsAt): readonly string[
   for (const sys of Object.values(project.externalSystems)) {
     for (const s of [...(sys.secrets ?? []), ...externalAuthSecrets(sys.auth)]) all.add(s);
   }
-  for (const db of Object.values(project.databases)) if (db.password !== undefined) all.add(db.password);
+  for (const db of [...Object.values(project.databases), ...Object.values(project.inboundApi.databases)]) if (db.password !== undefined) all.add(db.password);
   if (project.smtp !== undefined) for (const s of smtpAuthSecrets(project.smtp.auth)) all.add(s);
   all.delete('');
   return Object.freeze([...all]);

@@ -175,6 +175,8 @@ export interface InboundMethodConfig {
 }
 
 export interface InboundApiConfig {
+  /** Central's databases, for method scripts' `Database.Connection(name)` (not the sites' `databases`). */
+  readonly databases: Readonly<Record<string, DatabaseConnectionConfig>>;
   readonly methods: Readonly<Record<string, InboundMethodConfig>>;
 }
 

@@ -51,6 +51,12 @@ export interface HostOps {
   'Instance.GetAttribute': Op<[name: string], JsonValue>;
   'Instance.SetAttribute': Op<[name: string, value: JsonValue], null>;
   'Scripts.Call': Op<[name: string, params: JsonObject], JsonValue>;
+  /** Central (Inbound API) only: `Route.To(instance).Call(script, params)`. */
+  'Route.Call': Op<[instance: string, script: string, params: JsonObject], JsonValue>;
+  /** Central only: `Route.To(instance).GetAttribute(s)`; resolves to name -> value. */
+  'Route.GetAttributes': Op<[instance: string, names: readonly string[]], JsonObject>;
+  /** Central only: `Route.To(instance).SetAttribute(s)`. */
+  'Route.SetAttributes': Op<[instance: string, values: JsonObject], null>;
   'Log': Op<[level: LogLevel, message: string], null>;
 }
 
@@ -63,7 +69,7 @@ export type HostCall = { [O in HostOp]: { readonly op: O; readonly args: HostArg
 
 // Runtime shape of each op's arguments, checked on the host side of the
 // boundary: the isolate is untrusted even though the bootstrap validates too.
-type ArgKind = 'string' | 'handle' | 'object' | 'params' | 'json' | 'level';
+type ArgKind = 'string' | 'handle' | 'object' | 'params' | 'json' | 'level' | 'names';
 
 export const HOST_OP_SIGNATURES: { readonly [O in HostOp]: readonly ArgKind[] } = {
   'ExternalSystem.Call': ['string', 'string', 'object'],
@@ -81,6 +87,9 @@ export const HOST_OP_SIGNATURES: { readonly [O in HostOp]: readonly ArgKind[] } 
   'Instance.GetAttribute': ['string'],
   'Instance.SetAttribute': ['string', 'json'],
   'Scripts.Call': ['string', 'object'],
+  'Route.Call': ['handle', 'handle', 'object'],
+  'Route.GetAttributes': ['handle', 'names'],
+  'Route.SetAttributes': ['handle', 'object'],
   'Log': ['level', 'string'],
 };
 
@@ -106,6 +115,8 @@ function matches(kind: ArgKind, v: unknown): boolean {
       return v !== undefined;
     case 'level':
       return v === 'info' || v === 'warn' || v === 'error';
+    case 'names':
+      return Array.isArray(v) && v.every((n) => typeof n === 'string' && n.length > 0);
   }
 }
 

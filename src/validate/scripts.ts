@@ -67,6 +67,8 @@ function v8Problem(unit: ScriptUnit, wrapped: string): Problem | undefined {
 interface Names {
   readonly systems: ReadonlyMap<string, ReadonlySet<string>>;
   readonly databases: ReadonlySet<string>;
+  /** Central's databases (`inboundApi.databases`), for method scripts. */
+  readonly centralDatabases: ReadonlySet<string>;
   readonly lists: ReadonlySet<string>;
   readonly shared: ReadonlySet<string>;
 }
@@ -75,6 +77,7 @@ function namesOf(project: ProjectConfig): Names {
   return {
     systems: new Map(Object.values(project.externalSystems).map((s) => [s.name, new Set(Object.keys(s.methods))])),
     databases: new Set(Object.keys(project.databases)),
+    centralDatabases: new Set(Object.keys(project.inboundApi.databases)),
     lists: new Set(Object.keys(project.notificationLists)),
     shared: new Set(Object.keys(project.sharedScripts)),
   };
@@ -118,8 +121,10 @@ function referenceProblems(tsc: TypeScript, unit: ScriptUnit, sf: ts.SourceFile,
       }
       case 'Database.Connection':
       case 'Database.CachedWrite':
-        // Central's databases are not the sites' `databases`: a method script's names are checked when it runs.
-        if (unit.central !== true && !names.databases.has(name)) report(first, 'UNKNOWN_CONNECTION', `database ${name} is not defined in databases`);
+        // A method script runs at central: its databases are central's own, `inboundApi.databases`.
+        if (unit.central === true) {
+          if (!names.centralDatabases.has(name)) report(first, 'UNKNOWN_CONNECTION', `database ${name} is not defined in inboundApi.databases`);
+        } else if (!names.databases.has(name)) report(first, 'UNKNOWN_CONNECTION', `database ${name} is not defined in databases`);
         return;
       case 'Notify.To':
         if (!names.lists.has(name)) report(first, 'UNKNOWN_NOTIFICATION_LIST', `notification list ${name} is not defined in notificationLists`);

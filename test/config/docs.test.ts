@@ -23,8 +23,9 @@ describe('docs/configuration.md', () => {
   });
 
   it('inboundApi example loads', () => {
-    const p = loadProject(writeProject(examples.find((e) => e.startsWith('inboundApi:'))!, { 'get-recipe.ts': 'return [];', 'ping.js': '' }), {});
+    const p = loadProject(writeProject(examples.find((e) => e.startsWith('inboundApi:'))!, { 'get-recipe.ts': 'return [];', 'ping.js': '' }), { MES_DB_PASSWORD: 'mes-db-pw' });
     expect(Object.keys(p.inboundApi.methods)).toEqual(['GetRecipe', 'Ping']);
+    expect(Object.keys(p.inboundApi.databases)).toEqual(['mes', 'scratch']);
     expect(p.inboundApi.methods.GetRecipe!.timeoutMs).toBe(10_000);
   });
 });

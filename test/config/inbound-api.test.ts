@@ -50,7 +50,7 @@ describe('inboundApi.methods: valid definitions', () => {
   });
 
   it('a project without inboundApi has no methods', () => {
-    expect(load('sites: {}\n').inboundApi).toEqual({ methods: {} });
+    expect(load('sites: {}\n').inboundApi).toEqual({ databases: {}, methods: {} });
   });
 });
 

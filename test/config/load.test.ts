@@ -209,7 +209,7 @@ describe('minimal projects', () => {
   it('accepts an empty mapping as an empty project with every section defaulted', () => {
     const dir = writeProject('{}\n');
     expect(loadProject(dir, {})).toEqual({
-      dir, sites: {}, instances: {}, sharedScripts: {}, externalSystems: {}, databases: {}, notificationLists: {}, inboundApi: { methods: {} },
+      dir, sites: {}, instances: {}, sharedScripts: {}, externalSystems: {}, databases: {}, notificationLists: {}, inboundApi: { databases: {}, methods: {} },
     });
   });
 

@@ -26,7 +26,23 @@ inboundApi:
       'scripts/broken.ts:1:19: SCRIPT_COMPILE Expression expected.',
       'scripts/calls.js:1:7: SITE_ONLY_API Scripts.Call is site-only: an Inbound API method script runs at central, where there are no shared scripts',
       'scripts/calls.js:2:7: SITE_ONLY_API Instance.GetAttribute is site-only: an Inbound API method script runs at central, with no instance of its own',
+      'scripts/calls.js:3:34: UNKNOWN_CONNECTION database central-only is not defined in inboundApi.databases',
     ]);
+  });
+
+  it("issue 11 point 4: a method script's Database.Connection names one of central's databases (inboundApi.databases), not the sites'", async () => {
+    const dir = writeProject(
+      `
+sites: { plant1: {} }
+databases: { SiteDb: { driver: sqlite, file: site.db } }
+inboundApi:
+  databases: { CentralDb: { driver: sqlite, file: central.db } }
+  methods:
+    M: { script: m.js }
+`,
+      { 'm.js': "await Database.Connection('CentralDb');\nawait Database.Connection('SiteDb');\n" },
+    );
+    expect(await lines(dir)).toEqual(['scripts/m.js:2:27: UNKNOWN_CONNECTION database SiteDb is not defined in inboundApi.databases']);
   });
 
   it('a config error in a method is placed at its line in scadalink.yaml', async () => {

@@ -3,8 +3,7 @@
 // here, with the project it deploys, and a real `scadalink site` process that
 // receives that project over the gRPC link. The router is the one the node
 // builds (`node.router`), calling through its SiteCommander.
-// TODO(issue 11 point 10): scenario 1 through `POST /api/{method}` once the
-// endpoint uses node.router.
+// Scenario 1 through `POST /api/{method}` is in test/e2e/inbound-api.test.ts.
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -110,6 +110,38 @@ describe('script API round trips', () => {
     ]);
   });
 
+  it('issue 11 point 4: Route.To(instance) gives Call, GetAttribute(s) and SetAttribute(s) over three host ops; bad arguments are TypeErrors', async () => {
+    const host = new TestHost();
+    const result = await run(
+      `const pump = Route.To('Pump1');
+       const called = await pump.Call('hello', { n: 1 });
+       const one = await pump.GetAttribute('Speed');
+       const many = await pump.GetAttributes(['Speed', 'Mode']);
+       await pump.SetAttribute('Speed', 5);
+       await pump.SetAttributes({ Mode: 'auto', Running: true });
+       const errors = [];
+       for (const f of [() => Route.To(''), () => Route.To(7)]) { try { f(); } catch (e) { errors.push(e.constructor.name); } }
+       for (const f of [() => pump.GetAttributes('Speed'), () => pump.GetAttributes(['ok', 3]), () => pump.SetAttributes([1])]) {
+         try { await f(); } catch (e) { errors.push(e.constructor.name); }
+       }
+       return { called, one, many, errors };`,
+      { host },
+    );
+    expect(result).toEqual({
+      called: { routed: 'Pump1', script: 'hello' },
+      one: 'Pump1.Speed',
+      many: { Speed: 'Pump1.Speed', Mode: 'Pump1.Mode' },
+      errors: ['TypeError', 'TypeError', 'TypeError', 'TypeError', 'TypeError'],
+    });
+    expect(host.calls).toEqual([
+      { op: 'Route.Call', args: ['Pump1', 'hello', { n: 1 }] },
+      { op: 'Route.GetAttributes', args: ['Pump1', ['Speed']] },
+      { op: 'Route.GetAttributes', args: ['Pump1', ['Speed', 'Mode']] },
+      { op: 'Route.SetAttributes', args: ['Pump1', { Speed: 5 }] },
+      { op: 'Route.SetAttributes', args: ['Pump1', { Mode: 'auto', Running: true }] },
+    ]);
+  });
+
   it('a run settles only after host calls it did not await have completed', async () => {
     const host = new TestHost();
     await run(`ExternalSystem.Call('slow', 'fireAndForget', {}); return 1;`, { host });
@@ -198,10 +230,13 @@ describe('host errors', () => {
     expect(checkHostArgs('ExternalSystem.Call', ['erp', 'get'])).toMatch(/takes 3 argument/);
     expect(checkHostArgs('Database.Query', ['h', 'SELECT 1', 'x'])).toMatch(/argument 3 must be params/);
     expect(checkHostArgs('Log', ['debug', 'x'])).toMatch(/argument 1 must be level/);
+    expect(checkHostArgs('Route.GetAttributes', ['Pump1', ['a', 2]])).toMatch(/argument 2 must be names/);
+    expect(checkHostArgs('Route.Call', ['', 'hello', {}])).toMatch(/argument 1 must be handle/);
     const ops: HostOp[] = [
       'ExternalSystem.Call', 'ExternalSystem.CachedCall', 'Database.Open', 'Database.Query', 'Database.Execute',
       'Database.Begin', 'Database.Commit', 'Database.Rollback', 'Database.CallProcedure', 'Database.CachedWrite',
       'Tracking.Status', 'Notify.Send', 'Instance.GetAttribute', 'Instance.SetAttribute', 'Scripts.Call', 'Log',
+      'Route.Call', 'Route.GetAttributes', 'Route.SetAttributes',
     ];
     expect(Object.keys(HOST_OP_SIGNATURES).sort()).toEqual([...ops].sort());
   });

@@ -141,6 +141,11 @@ export class TestHost {
         }),
       'Scripts.Call': (name, params) =>
         record({ op: 'Scripts.Call', args: [name, params] }, async () => ({ called: name, params: params as JsonObject })),
+      'Route.Call': (instance, script, params) =>
+        record({ op: 'Route.Call', args: [instance, script, params] }, async () => ({ routed: instance, script })),
+      'Route.GetAttributes': (instance, names) =>
+        record({ op: 'Route.GetAttributes', args: [instance, names] }, async () => Object.fromEntries(names.map((n) => [n, `${instance}.${n}`]))),
+      'Route.SetAttributes': (instance, values) => record({ op: 'Route.SetAttributes', args: [instance, values] }, async () => null),
       Log: (level, message) =>
         record({ op: 'Log', args: [level, message] }, async () => {
           await delay(1);

@@ -31,6 +31,7 @@ function project(erpUrl: string, deadUrl: string, clockUrl = erpUrl): object {
           shared: { file: 'use-shared.js', triggers: ['call'] },
           bigSet: { file: 'big-set.js', triggers: ['call'] },
           bigLog: { file: 'big-log.js', triggers: ['call'] },
+          route: { file: 'route.js', triggers: ['call'] },
         },
       },
     },
@@ -72,6 +73,7 @@ const scripts = {
   'shared/double.js': `return Parameters.x * 2;`,
   'big-set.js': `await Instance.SetAttribute('Mode', 'x'.repeat(Parameters.n));`,
   'big-log.js': `await log.info('x'.repeat(Parameters.n)); return 'logged';`,
+  'route.js': `try { await Route.To('Pump1').GetAttribute('Flow'); return 'reached'; } catch (e) { return e.code; }`,
 };
 
 describe('site runtime: scripts, external systems, triggers (seed 003 WP-13)', () => {
@@ -244,6 +246,10 @@ describe('site runtime: scripts, external systems, triggers (seed 003 WP-13)', (
     expect(site.store.status(oldParked)).toMatchObject({ status: 'Parked' });
     expect(site.store.events.query({ search: 'ancient' })).toEqual([]);
     expect(site.store.events.query({ search: 'recent' })).toHaveLength(1);
+  });
+
+  it('issue 11 point 4: Route.To is for Inbound API scripts at central: a site script gets CENTRAL_ONLY_API', async () => {
+    expect(await site.callScript('Pump1', 'route')).toBe('CENTRAL_ONLY_API');
   });
 
   it('only scripts with a call trigger can be called', async () => {

@@ -14,6 +14,7 @@ export interface InboundErrorInfo {
 
 export const INBOUND_ERRORS = [
   { code: 'INVALID_JSON', status: 400, description: 'The body is not valid JSON (or nests too deep).' },
+  { code: 'INVALID_IDEMPOTENCY_KEY', status: 400, description: 'The Idempotency-Key header is not 1-255 visible ASCII characters (no spaces).' },
   { code: 'INVALID_PARAMETERS', status: 400, description: 'Parameters missing, unknown or of the wrong type; details.problems lists every one with its JSON path.' },
   { code: 'API_KEY_MISSING', status: 401, description: 'No X-API-Key header.' },
   { code: 'API_KEY_INVALID', status: 401, description: 'The key is unknown or disabled.' },
@@ -23,7 +24,9 @@ export const INBOUND_ERRORS = [
   { code: 'IN_PROGRESS', status: 409, description: 'A call with the same Idempotency-Key is still running.' },
   { code: 'BODY_TOO_LARGE', status: 413, description: 'The body is over the configured limit.' },
   { code: 'UNSUPPORTED_MEDIA_TYPE', status: 415, description: 'The body is not application/json.' },
+  { code: 'IDEMPOTENCY_KEY_REUSED', status: 422, description: 'The Idempotency-Key was used within 24 h for this method with a different body.' },
   { code: 'SCRIPT_ERROR', status: 500, description: 'The method script failed; the message reveals no internal detail.' },
+  { code: 'INTERNAL_ERROR', status: 500, description: 'Central could not handle the call (e.g. its database did not answer); the script may not have run. Retry.' },
   { code: 'RETURN_TYPE_MISMATCH', status: 500, description: 'The method script returned a value that does not match the return definition.' },
   { code: 'SITE_UNREACHABLE', status: 503, description: 'The routed call could not reach the instance\'s site (calls are never buffered).' },
   { code: 'SITE_TIMEOUT', status: 504, description: 'The site did not answer a routed call within the method\'s remaining time.' },

@@ -1,97 +1,40 @@
-// Idempotent retries for Inbound API callers (issue 11, point 8): a request
-// with an `Idempotency-Key` header is run once per (API key, method,
-// Idempotency-Key) within 24 h; a retry with the same body gets the recorded
-// answer (status and body) without the script running again; the same key
-// with another body is a conflict (422 IDEMPOTENCY_KEY_REUSED); a duplicate
-// arriving while the first still runs waits for it, then gets 409
-// IN_PROGRESS. Claims live in the central database, so this holds across
-// every central replica.
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { IdempotencyRef as DbRef, InboundRecordStore } from '../db/index.js';
-import type { IdempotencyClaim, IdempotencyKeyRef, IdempotencyStore, RecordedResponse } from './contracts.js';
+// The `Idempotency-Key` request header (issue 11 point 8; docs/inbound-api.md).
+// With it, and an IdempotencyStore on the node, a call is claimed before the
+// script runs; a retry of the same call (same API key, method, header value
+// and body) within 24 h gets the recorded answer without running the script.
+//
+// What is recorded: every answer produced after the claim (200, and 4xx/5xx
+// from the run: a script error, a return type mismatch, UNKNOWN_INSTANCE),
+// except 503 and 504 (SITE_UNREACHABLE, SITE_TIMEOUT, METHOD_TIMEOUT) and
+// INTERNAL_ERROR: those say "try again", so the claim is released and a retry
+// runs the method.
+// Answers before the claim (401, 403, 404, 400, 413, 415) are never recorded:
+// nothing ran, and a corrected retry must not be answered with the old error.
+import { createHash } from 'node:crypto';
+import type { IdempotencyKeyRef } from './contracts.js';
+import { isIdempotencyKey } from './idempotency-store.js';
 
-/** How long a recorded answer is replayed. */
-export const IDEMPOTENCY_RETENTION_MS = 86_400_000;
-/** How often a waiting duplicate reads the claim. */
-export const IDEMPOTENCY_POLL_MS = 25;
-/** The longest a duplicate waits for the first request before IN_PROGRESS. */
-export const IDEMPOTENCY_MAX_WAIT_MS = 5_000;
-/** Added to a claim's run time before another node may take it over: the time to record the answer after the run. */
-export const IDEMPOTENCY_CLAIM_GRACE_MS = 1_000;
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const REPLAYED_HEADER = 'Idempotency-Replayed';
 
-/** An Idempotency-Key header value: 1-255 visible ASCII characters. */
-export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-export function isIdempotencyKey(value: unknown): value is string {
-  return typeof value === 'string' && IDEMPOTENCY_KEY.test(value);
+/**
+ * The header's value: undefined when absent, or `{ invalid }` when it is not
+ * 1-255 visible ASCII characters (no spaces) (or was sent twice).
+ */
+export function idempotencyKeyOf(header: string | readonly string[] | undefined): string | undefined | { invalid: true } {
+  if (header === undefined) return undefined;
+  if (!isIdempotencyKey(header)) return { invalid: true };
+  return header;
 }
 
-export interface IdempotencyOptions {
-  readonly retentionMs?: number;
-  readonly pollMs?: number;
-  readonly maxWaitMs?: number;
-  readonly claimGraceMs?: number;
+export function idempotencyRef(keyName: string, method: string, idempotencyKey: string, body: Buffer | undefined): IdempotencyKeyRef {
+  const requestSha256 = createHash('sha256')
+    .update(body ?? Buffer.alloc(0))
+    .digest('hex');
+  return { keyName, method, idempotencyKey, requestSha256 };
 }
 
-type Store = Pick<InboundRecordStore, 'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey'>;
-
-const dbRef = (ref: IdempotencyKeyRef): DbRef => ({
-  keyName: ref.keyName,
-  method: ref.method,
-  idempotencyKey: ref.idempotencyKey,
-  requestSha256: ref.requestSha256,
-});
-
-export class DatabaseIdempotencyStore implements IdempotencyStore {
-  readonly #retentionMs: number;
-  readonly #pollMs: number;
-  readonly #maxWaitMs: number;
-  readonly #graceMs: number;
-
-  constructor(
-    private readonly repo: Store,
-    options: IdempotencyOptions = {},
-  ) {
-    this.#retentionMs = options.retentionMs ?? IDEMPOTENCY_RETENTION_MS;
-    this.#pollMs = options.pollMs ?? IDEMPOTENCY_POLL_MS;
-    this.#maxWaitMs = options.maxWaitMs ?? IDEMPOTENCY_MAX_WAIT_MS;
-    this.#graceMs = options.claimGraceMs ?? IDEMPOTENCY_CLAIM_GRACE_MS;
-  }
-
-  /**
-   * Claims the key (atomic across replicas); or answers replay / conflict at
-   * once; or, while another request holds it, reads the claim every ~25 ms
-   * for up to `runMs` (at most 5 s): it is claimed when the other released
-   * it or its claim expired, replayed when the other recorded its answer,
-   * and `in-progress` when the wait ends first.
-   */
-  async claim(ref: IdempotencyKeyRef, runMs: number): Promise<IdempotencyClaim> {
-    const key = dbRef(ref);
-    // A run time that is not a sane number (a bug upstream) holds the key for its retention at most.
-    const run = Number.isNaN(runMs) ? 0 : Math.min(Math.max(0, runMs), this.#retentionMs);
-    const holdMs = run + this.#graceMs;
-    const waitUntil = Date.now() + Math.min(run, this.#maxWaitMs);
-    for (;;) {
-      const attempt = await this.repo.claimIdempotencyKey(key, holdMs);
-      if (attempt.claimed) return { kind: 'claimed' };
-      const row = attempt.row;
-      // The row went between the claim and the read (released, purged): claim again.
-      if (row === undefined) continue;
-      if (row.requestSha256 !== ref.requestSha256) return { kind: 'conflict' };
-      if (row.state === 'done') return { kind: 'replay', response: { status: row.status ?? 500, body: row.body ?? '' } };
-      const left = waitUntil - Date.now();
-      if (left <= 0) return { kind: 'in-progress' };
-      // A bounded poll: the other request may run on another replica, and the
-      // database is the only thing the two share (SQLite has no notifications).
-      await sleep(Math.min(this.#pollMs, left));
-    }
-  }
-
-  async complete(ref: IdempotencyKeyRef, response: RecordedResponse): Promise<void> {
-    await this.repo.completeIdempotencyKey(dbRef(ref), { status: response.status, body: response.body }, this.#retentionMs);
-  }
-
-  async release(ref: IdempotencyKeyRef): Promise<void> {
-    await this.repo.releaseIdempotencyKey(dbRef(ref));
-  }
+/** Whether an answer is recorded for its key (else the claim is released): not a 503, a 504 or central's own failure. */
+export function recordsAnswer(status: number, code: string): boolean {
+  return status !== 503 && status !== 504 && code !== 'INTERNAL_ERROR';
 }

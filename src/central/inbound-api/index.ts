@@ -2,10 +2,13 @@
 // an API key. Built so far: the keys (api-keys.ts) and their lifecycle and
 // admin routes (api-key-admin.ts); type checking of parameters and return
 // values against the method definitions (check.ts), the error table
-// (errors.ts), the OpenAPI 3.1 document generated from the definitions,
-// Route.To's router to instances at sites (route-to.ts), the failure log with
-// its admin route (failure-log.ts) and the Idempotency-Key claims
-// (idempotency.ts) over the central database.
+// (errors.ts), the OpenAPI 3.1 document generated from the definitions;
+// the endpoint `POST /api/{method}` (endpoint.ts), central scripts
+// (central-scripts.ts), the methods of the newest revision (method-catalog.ts),
+// Idempotency-Key handling (idempotency.ts) over the claims in the central
+// database (idempotency-store.ts), the failure log with its admin route
+// (failure-log.ts) and the endpoint's metrics, assembled by service.ts; and
+// Route.To's router to instances at sites (route-to.ts).
 export {
   API_KEY_HEADER,
   API_KEY_NAME,
@@ -40,6 +43,12 @@ export {
   IDEMPOTENCY_RETENTION_MS,
   type IdempotencyOptions,
   isIdempotencyKey,
-} from './idempotency.js';
-export { type RouteDeadline, type SiteRouter } from './contracts.js';
+} from './idempotency-store.js';
+export type { IdempotencyClaim, IdempotencyKeyRef, IdempotencyStore, InboundFailure, InboundFailureLog, RecordedResponse, RouteDeadline, SiteRouter } from './contracts.js';
+export { DEFAULT_INBOUND_BODY_LIMIT, type InboundEndpointOptions, inboundApiRoutes } from './endpoint.js';
+export { type CentralScriptDeps, MethodFailure, SITE_ONLY_API, runMethod } from './central-scripts.js';
+export { type Catalog, MethodCatalog, type MethodCatalogOptions } from './method-catalog.js';
+export { IDEMPOTENCY_HEADER, REPLAYED_HEADER, idempotencyKeyOf } from './idempotency.js';
+export { type InboundMetrics, UNKNOWN_METHOD_LABEL, inboundMetrics } from './inbound-metrics.js';
+export { type InboundApiService, type InboundApiServiceOptions, inboundApiService } from './service.js';
 export { MAX_SITE_MESSAGE, type SiteRouterOptions, siteRouter } from './route-to.js';

@@ -101,6 +101,36 @@ export const SCRIPT_API_BOOTSTRAP = `function (hostCall, global) {
     Call: async (name, params) => hostCall(${op('Scripts.Call')}, [text('script name', name), object('params', params)]),
   });
 
+  // Central (Inbound API) scripts only; a site's host refuses these calls.
+  function attributeNames(v) {
+    if (!isArray(v)) throw new TypeErrorCtor('attribute names must be a list of strings');
+    const out = [];
+    for (let i = 0; i < v.length; i++) out.push(text('attribute name', v[i]));
+    return out;
+  }
+  const Route = freeze({
+    To: (instanceCode) => {
+      const code = text('instance code', instanceCode);
+      return freeze({
+        Call: async (script, params) => hostCall(${op('Route.Call')}, [code, text('script name', script), object('params', params)]),
+        GetAttribute: async (name) => {
+          const n = text('attribute name', name);
+          const values = await hostCall(${op('Route.GetAttributes')}, [code, [n]]);
+          return values[n];
+        },
+        GetAttributes: async (names) => hostCall(${op('Route.GetAttributes')}, [code, attributeNames(names)]),
+        SetAttribute: async (name, value) => {
+          const values = {};
+          Object.defineProperty(values, text('attribute name', name), { value: value === undefined ? null : value, enumerable: true });
+          await hostCall(${op('Route.SetAttributes')}, [code, values]);
+        },
+        SetAttributes: async (values) => {
+          await hostCall(${op('Route.SetAttributes')}, [code, object('attribute values', values)]);
+        },
+      });
+    },
+  });
+
   function logAt(level) {
     return (message) => {
       let line;
@@ -122,6 +152,7 @@ export const SCRIPT_API_BOOTSTRAP = `function (hostCall, global) {
   define('Notify', Notify);
   define('Instance', Instance);
   define('Scripts', Scripts);
+  define('Route', Route);
   define('log', log);
   // One context serves every run on its isolate: Parameters is the current run's.
   let parameters = freeze({});

@@ -276,6 +276,9 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       return null;
     },
     'Scripts.Call': async (name, params) => services.callShared(run.instance, run.script, name, params, run.scope),
+    'Route.Call': async () => centralOnly(),
+    'Route.GetAttributes': async () => centralOnly(),
+    'Route.SetAttributes': async () => centralOnly(),
     Log: async (level, message) => {
       // Logging never fails a script (api-bootstrap), so a line over the limit is cut and says so.
       services.log(level, run.instance, run.script, capLine(services.payloadLimitBytes, message));
@@ -292,6 +295,11 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
       await Promise.all(open.map((t) => t.rollback()));
     },
   };
+}
+
+/** Route.To reaches instances from central's Inbound API scripts; a site script calls its own instance or a shared script. */
+function centralOnly(): never {
+  throw new ScadaLinkError('CENTRAL_ONLY_API', 'Route.To is available only in Inbound API method scripts, which run at central');
 }
 
 /**

@@ -72,7 +72,7 @@ describe('openApiDocument', () => {
   it('every error status is documented with its codes and the shared {error, code} schema', () => {
     const document = doc();
     const responses = document.paths['/api/GetRecipe'].post.responses as Record<string, Doc>;
-    expect(Object.keys(responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '500', '503', '504']);
+    expect(Object.keys(responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '422', '500', '503', '504']);
     for (const e of INBOUND_ERRORS) {
       const response = responses[String(e.status)]!;
       expect(response.description).toContain(`\`${e.code}\``);
