@@ -19,9 +19,10 @@ import { auditEvent, scriptActor } from './audit.js';
 import { BufferTable, type BufferedOperation } from './buffer.js';
 import { type OpenOptions, openSiteDatabase } from './database.js';
 import { EventLog, type NewSiteEvent } from './event-log.js';
-import { GroupCommitter } from './group-commit.js';
+import { type DurableSync, GroupCommitter } from './group-commit.js';
 import { AuditOutbox } from './outbox.js';
 import { TrackingStore } from './tracking.js';
+import { WalSync } from './wal-sync.js';
 
 export interface SubmitInput {
   readonly id: TrackedOperationId;
@@ -72,9 +73,17 @@ export class SiteStore {
   constructor(
     file: string,
     readonly sourceNode: string,
-    options: OpenOptions & { clock?: Clock; onAuditFailure?: (err: unknown) => void } = {},
+    options: OpenOptions & {
+      clock?: Clock;
+      onAuditFailure?: (err: unknown) => void;
+      /** Wraps the WAL sync (tests hold its end to see what readers see meanwhile). */
+      wrapSync?: (sync: DurableSync) => DurableSync;
+    } = {},
   ) {
     this.db = openSiteDatabase(file, options);
+    // synchronous=FULL: each group commit's fsync runs off the event loop (WalSync).
+    this.wal = WalSync.open(this.db, file);
+    const durable = this.wal && options.wrapSync ? options.wrapSync(this.wal) : this.wal;
     this.clock = options.clock ?? systemClock;
     this.onAuditFailure = options.onAuditFailure;
     this.tracking = new TrackingStore(this.db);
@@ -86,7 +95,11 @@ export class SiteStore {
     this.changes.setMaxListeners(0);
     this.committer = new GroupCommitter(this.db, {
       // One read and one write of the version counter per batch, not one update per transition.
-      began: () => this.tracking.beginVersionBatch(),
+      began: () => {
+        const version = this.tracking.beginVersionBatch();
+        // Until this batch is synced, readers that pass rows on see only what precedes it.
+        if (this.wal) this.unsynced = { version, auditSeq: this.outbox.lastSeq() };
+      },
       savepoint: () => {
         this.jobMark = this.uncommitted.length;
         this.auditMark = this.auditFailures.length;
@@ -96,13 +109,35 @@ export class SiteStore {
         this.auditFailures.length = this.auditMark;
       },
       beforeCommit: () => this.tracking.endVersionBatch(),
-      committed: () => this.publish(),
+      committed: () => {
+        this.unsynced = undefined;
+        this.publish();
+      },
       rolledBack: () => {
+        this.unsynced = undefined;
         this.tracking.abandonVersionBatch();
         this.uncommitted = [];
         this.reportAuditFailures();
       },
-    });
+    }, { durable });
+  }
+
+  private readonly wal: WalSync | undefined;
+  /** While a group commit is open or awaits its sync: the last version and audit Seq before it. */
+  private unsynced: { readonly version: number; readonly auditSeq: number } | undefined;
+
+  /**
+   * The highest tracking version that is durable: rows with a higher Version
+   * belong to a batch that committed but whose sync has not returned yet.
+   * What leaves the site (reconciliation, telemetry) reads up to here only.
+   */
+  durableVersion(): number {
+    return this.unsynced?.version ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** The highest audit outbox Seq that is durable (see durableVersion). */
+  durableAuditSeq(): number {
+    return this.unsynced?.auditSeq ?? Number.MAX_SAFE_INTEGER;
   }
 
   /** Emits `change` (an OperationSnapshot) for every tracking write, after it committed, and `committed` once per commit. */
@@ -134,7 +169,8 @@ export class SiteStore {
   /** Resolves with the operation's snapshot once it has committed one of `statuses`. */
   waitFor(id: string, statuses: readonly string[]): Promise<OperationSnapshot> {
     const current = this.tracking.getStatus(id);
-    if (current && statuses.includes(current.status)) return Promise.resolve(current);
+    // A row of a batch still syncing is announced by `change` once durable.
+    if (current && statuses.includes(current.status) && current.version <= this.durableVersion()) return Promise.resolve(current);
     return new Promise((resolve) => {
       const listener = (snap: OperationSnapshot): void => {
         if (snap.trackedOperationId !== id || !statuses.includes(snap.status)) return;
@@ -375,5 +411,6 @@ export class SiteStore {
     this.committer.flush();
     this.closed = true;
     this.db.close();
+    this.wal?.close();
   }
 }
