@@ -124,6 +124,34 @@ describe('issue 10 point 4: the fsync of a group commit runs off the event loop,
     }
   });
 
+  it('issue 10 point 4: a WAL sync that fails rejects every job of its batch with an error that says so, and the next batch goes on', async () => {
+    const file = join(tmp.dir, 'e.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec('CREATE TABLE t (v TEXT PRIMARY KEY)');
+    const wal = WalSync.open(db, file)!;
+    let failNext = true;
+    const failing: DurableSync = {
+      relax: () => wal.relax(),
+      restore: () => wal.restore(),
+      syncNow: () => wal.syncNow(),
+      // The real sync runs; the first one is reported as failed (EIO), as the disk would.
+      sync: (done) => wal.sync((err) => done(failNext ? ((failNext = false), Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : err)),
+    };
+    const committer = new GroupCommitter(db, undefined, { durable: failing });
+    const insert = (v: string) => () => db.prepare('INSERT INTO t (v) VALUES (?)').run(v).changes;
+    try {
+      const outcomes = await Promise.allSettled([committer.run(insert('a')), committer.run(insert('b'))]);
+      expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+      expect(String((outcomes[0] as PromiseRejectedResult).reason)).toMatch(/not known to be durable: syncing the WAL failed \(EIO/);
+      expect(await committer.run(insert('c'))).toBe(1);
+    } finally {
+      db.close();
+      wal.close();
+    }
+  });
+
   it('issue 10 point 4: rows of a batch awaiting its sync are neither pulled by central, sent as telemetry nor announced', async () => {
     let hold: ReturnType<typeof heldSync> | undefined;
     const store = new SiteStore(join(tmp.dir, 'site.db'), 'site-a', {
