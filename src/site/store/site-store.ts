@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import {
   ATTEMPT_KIND,
@@ -16,6 +16,7 @@ import {
   systemClock,
 } from '../../commons/index.js';
 import { auditEvent, scriptActor } from './audit.js';
+import { CommitSide } from './commit-side.js';
 import { BufferTable, type BufferedOperation } from './buffer.js';
 import { type OpenOptions, openSiteDatabase } from './database.js';
 import { EventLog, type NewSiteEvent } from './event-log.js';
@@ -90,41 +91,18 @@ export class SiteStore {
     this.buffer = new BufferTable(this.db);
     this.outbox = new AuditOutbox(this.db);
     this.events = new EventLog(this.db);
-    this.tracking.onWrite = (snap) => this.uncommitted.push(snap);
-    // One listener per waitFor() caller; many at once is normal.
-    this.changes.setMaxListeners(0);
-    this.committer = new GroupCommitter(this.db, {
-      // One read and one write of the version counter per batch, not one update per transition.
-      began: () => {
-        const version = this.tracking.beginVersionBatch();
-        // Until this batch is synced, readers that pass rows on see only what precedes it.
-        if (this.wal) this.unsynced = { version, auditSeq: this.outbox.lastSeq() };
-      },
-      savepoint: () => {
-        this.jobMark = this.uncommitted.length;
-        this.auditMark = this.auditFailures.length;
-      },
-      restored: () => {
-        this.uncommitted.length = this.jobMark;
-        this.auditFailures.length = this.auditMark;
-      },
-      beforeCommit: () => this.tracking.endVersionBatch(),
-      committed: () => {
-        this.unsynced = undefined;
-        this.publish();
-      },
-      rolledBack: () => {
-        this.unsynced = undefined;
-        this.tracking.abandonVersionBatch();
-        this.uncommitted = [];
-        this.reportAuditFailures();
-      },
-    }, { durable });
+    this.side = new CommitSide(this.tracking, this.outbox, this.wal !== undefined, (failures) => {
+      this.counters.auditWriteFailures += failures.length;
+      for (const err of failures) this.onAuditFailure?.(err);
+    });
+    this.changes = this.side.changes;
+    this.committer = new GroupCommitter(this.db, this.side.hooks, { durable });
   }
 
   private readonly wal: WalSync | undefined;
-  /** While a group commit is open or awaits its sync: the last version and audit Seq before it. */
-  private unsynced: { readonly version: number; readonly auditSeq: number } | undefined;
+  private readonly side: CommitSide;
+  /** Emits `change` (an OperationSnapshot) for every tracking write, once durable, and `committed` once per commit. */
+  readonly changes: EventEmitter;
 
   /**
    * The highest tracking version that is durable: rows with a higher Version
@@ -132,53 +110,17 @@ export class SiteStore {
    * What leaves the site (reconciliation, telemetry) reads up to here only.
    */
   durableVersion(): number {
-    return this.unsynced?.version ?? Number.MAX_SAFE_INTEGER;
+    return this.side.durableVersion();
   }
 
   /** The highest audit outbox Seq that is durable (see durableVersion). */
   durableAuditSeq(): number {
-    return this.unsynced?.auditSeq ?? Number.MAX_SAFE_INTEGER;
+    return this.side.durableAuditSeq();
   }
 
-  /** Emits `change` (an OperationSnapshot) for every tracking write, after it committed, and `committed` once per commit. */
-  readonly changes = new EventEmitter();
-  private uncommitted: OperationSnapshot[] = [];
-  private jobMark = 0;
-  /** Audit writes that failed in the open batch, reported once it ends (a rerun job would fail twice). */
-  private auditFailures: unknown[] = [];
-  private auditMark = 0;
-
-  private reportAuditFailures(): void {
-    if (this.auditFailures.length === 0) return;
-    const failures = this.auditFailures;
-    this.auditFailures = [];
-    this.counters.auditWriteFailures += failures.length;
-    for (const err of failures) this.onAuditFailure?.(err);
-  }
-
-  private publish(): void {
-    this.reportAuditFailures();
-    // Once per commit: the telemetry forwarder wakes on it (new audit events may be queued).
-    this.changes.emit('committed');
-    const written = this.uncommitted;
-    this.uncommitted = [];
-    if (this.changes.listenerCount('change') === 0) return;
-    for (const snap of written) this.changes.emit('change', snap);
-  }
-
-  /** Resolves with the operation's snapshot once it has committed one of `statuses`. */
+  /** Resolves with the operation's snapshot once one of `statuses` is durable. */
   waitFor(id: string, statuses: readonly string[]): Promise<OperationSnapshot> {
-    const current = this.tracking.getStatus(id);
-    // A row of a batch still syncing is announced by `change` once durable.
-    if (current && statuses.includes(current.status) && current.version <= this.durableVersion()) return Promise.resolve(current);
-    return new Promise((resolve) => {
-      const listener = (snap: OperationSnapshot): void => {
-        if (snap.trackedOperationId !== id || !statuses.includes(snap.status)) return;
-        this.changes.off('change', listener);
-        resolve(snap);
-      };
-      this.changes.on('change', listener);
-    });
+    return this.side.waitFor(id, statuses);
   }
 
   private readonly clock: Clock;
@@ -205,7 +147,7 @@ export class SiteStore {
     try {
       this.outbox.append(event);
     } catch (err) {
-      this.auditFailures.push(err);
+      this.side.auditFailed(err);
     }
   }
 
