@@ -26,7 +26,8 @@ export function siteCommandHandler(engine: StoreAndForwardEngine, store: SiteSto
     }
     if (command.pullTracking) {
       const limit = Math.min(MAX_PULL_PAGE, Math.max(1, command.pullTracking.limit || MAX_PULL_PAGE));
-      const rows = store.tracking.changedSince(Number(command.pullTracking.afterVersion), limit + 1);
+      // Durable rows only: none of a batch whose sync has not returned.
+      const rows = store.tracking.changedSince(Number(command.pullTracking.afterVersion), limit + 1, store.durableVersion());
       return { ok: true, trackingPage: { rows: rows.slice(0, limit).map(snapshotMsg), more: rows.length > limit } };
     }
     throw new ScadaLinkError('UNKNOWN_COMMAND', 'this site does not know the command');

@@ -1,4 +1,7 @@
 import type Database from 'better-sqlite3';
+import type { CommitHooks, DurableSync, GroupCommitOptions, GroupCommitStats, RunOptions } from './group-commit-types.js';
+
+export type { CommitHooks, DurableSync, GroupCommitOptions, GroupCommitStats, RunOptions } from './group-commit-types.js';
 
 interface Job {
   readonly work: () => unknown;
@@ -7,48 +10,12 @@ interface Job {
   readonly reject: (reason: unknown) => void;
 }
 
-export interface RunOptions {
-  /**
-   * The work only reads and writes the database (plus side state the hooks
-   * roll back), so running it again after its writes were rolled back is
-   * harmless. Such jobs share one savepoint (see GroupCommitter).
-   */
-  readonly rerunnable?: boolean;
-}
-
-/** Lets the owner keep per-transaction side state in step with what commits. */
-export interface CommitHooks {
-  /** The batch transaction holds the write lock; no job has run yet. */
-  began(): void;
-  /** A savepoint was taken: remember the side state to restore. */
-  savepoint(): void;
-  /** The writes since the last savepoint were rolled back: restore the side state. */
-  restored(): void;
-  /** Every job ran; last writes of the batch go here, before COMMIT. */
-  beforeCommit(): void;
-  committed(): void;
-  rolledBack(): void;
-}
-
-export interface GroupCommitOptions {
-  /** Most jobs in one transaction. */
-  readonly maxBatch?: number;
-  /** A batch of at least this many jobs means writers are busy (see `gapFactor`). */
-  readonly busyBatch?: number;
-  /**
-   * While busy, the next commit waits until `gapFactor` × the last commit's
-   * duration has passed since it ended, so that each fsync is shared by more
-   * jobs and at most about 1 / (1 + gapFactor) of the time is spent
-   * blocked in it. 0 commits on the next event-loop turn always.
-   */
-  readonly gapFactor?: number;
-  /** Upper bound of that wait. */
-  readonly maxGapMs?: number;
-}
-
-export interface GroupCommitStats {
-  commits: number;
-  jobs: number;
+/** A batch that committed; settled (callers answered) once durable. */
+interface Committed {
+  readonly batch: Job[];
+  readonly results: unknown[];
+  readonly failed: (unknown | undefined)[];
+  readonly commitStarted: number;
 }
 
 /**
@@ -56,8 +23,11 @@ export interface GroupCommitStats {
  * per event-loop turn runs all of it in one transaction, and every caller's
  * promise settles only after that COMMIT (and its fsync) returned.
  *
- * The fsync blocks the event loop. Under load (the last batch was big) the
- * next flush waits a few times as long as that COMMIT took, so more jobs
+ * With `durable` (the site's store with synchronous=FULL), the fsync runs on
+ * the thread pool and the next batch gathers meanwhile: it is flushed on the
+ * turn after the sync returned. Without it, the COMMIT blocks the event loop
+ * for as long as SQLite syncs; under load (the last batch was big) the next
+ * flush then waits a few times as long as that COMMIT took, so more jobs
  * share each fsync; a lone write is still committed on the next turn.
  *
  * A job that throws is rolled back and rejected alone while the rest of the
@@ -84,6 +54,9 @@ export class GroupCommitter {
   private readonly maxGapMs: number;
   /** When the next flush may run (performance.now() ms); 0 when it may run at once. */
   private notBefore = 0;
+  private readonly durable: DurableSync | undefined;
+  /** The batch whose COMMIT awaits its sync, if any. */
+  private syncing: Committed | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -94,6 +67,7 @@ export class GroupCommitter {
     this.busyBatch = options.busyBatch ?? 32;
     this.gapFactor = options.gapFactor ?? 4;
     this.maxGapMs = options.maxGapMs ?? 20;
+    this.durable = options.durable;
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -106,37 +80,95 @@ export class GroupCommitter {
   run<T>(work: () => T, options?: RunOptions): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, rerunnable: options?.rerunnable === true, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        const wait = this.notBefore - performance.now();
-        if (wait > 0) setTimeout(() => this.flush(), wait);
-        else setImmediate(() => this.flush());
-      }
+      // While a batch awaits its sync, the queue gathers; the sync's end schedules the flush.
+      if (!this.scheduled && this.syncing === undefined) this.schedule();
     });
+  }
+
+  private schedule(): void {
+    this.scheduled = true;
+    const wait = this.notBefore - performance.now();
+    if (wait > 0) setTimeout(() => this.flushQueued(), wait);
+    else setImmediate(() => this.flushQueued());
+  }
+
+  /** The scheduled flush: commits what is queued, syncing off the event loop when `durable` is set. */
+  private flushQueued(): void {
+    this.scheduled = false;
+    if (this.syncing !== undefined) return;
+    if (this.durable === undefined) {
+      this.flush();
+      return;
+    }
+    const batch = this.take();
+    if (batch.length === 0) return;
+    const committed = this.commitBatch(batch);
+    if (committed === undefined) {
+      if (this.queue.length > 0) this.schedule();
+      return;
+    }
+    this.syncing = committed;
+    this.durable.sync((err) => this.synced(committed, err));
+  }
+
+  private synced(committed: Committed, err: Error | null): void {
+    // flush() (shutdown) already synced and answered it.
+    if (this.syncing !== committed) return;
+    this.syncing = undefined;
+    this.settle(committed, err && new Error(`the commit is not known to be durable: syncing the WAL failed (${err.message})`, { cause: err }));
+    // On the next turn, so that jobs its callers queue on resuming join the batch.
+    if (this.queue.length > 0 && !this.scheduled) this.schedule();
+  }
+
+  private take(): Job[] {
+    const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
+    this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch);
+    return batch;
   }
 
   get pending(): number {
     return this.queue.length;
   }
 
-  /** Commits everything queued now. Called by the scheduler and on shutdown. */
+  /**
+   * Commits everything queued now, durably, on this thread, and answers the
+   * callers; a batch awaiting its sync is synced and answered first. Called
+   * on shutdown, and by the scheduler when there is no `durable`.
+   */
   flush(): void {
     this.scheduled = false;
+    const waiting = this.syncing;
+    if (waiting !== undefined) {
+      this.syncing = undefined;
+      this.syncNow(waiting);
+    }
     while (this.queue.length > 0) {
-      const batch = this.queue.length <= this.maxBatch ? this.queue : this.queue.slice(0, this.maxBatch);
-      this.queue = batch === this.queue ? [] : this.queue.slice(this.maxBatch);
-      this.flushBatch(batch);
+      const committed = this.commitBatch(this.take());
+      if (committed !== undefined) this.syncNow(committed);
     }
   }
 
-  private flushBatch(batch: Job[]): void {
+  private syncNow(committed: Committed): void {
+    let error: Error | null = null;
+    try {
+      this.durable?.syncNow();
+    } catch (err) {
+      error = err instanceof Error ? err : new Error(String(err));
+    }
+    this.settle(committed, error);
+  }
+
+  /** Runs the batch in one transaction and COMMITs it; undefined when the transaction failed (every job rejected). */
+  private commitBatch(batch: Job[]): Committed | undefined {
     const results: unknown[] = new Array(batch.length);
     const failed: (unknown | undefined)[] = new Array(batch.length);
+    this.durable?.relax();
     try {
       this.begin.run();
     } catch (err) {
+      this.durable?.restore();
       for (const job of batch) job.reject(err);
-      return;
+      return undefined;
     }
     let commitStarted = 0;
     try {
@@ -149,18 +181,28 @@ export class GroupCommitter {
       this.commit.run();
     } catch (err) {
       if (this.db.inTransaction) this.rollback.run();
+      this.durable?.restore();
       this.hooks?.rolledBack();
       for (const job of batch) job.reject(err);
-      return;
+      return undefined;
     }
-    const ended = performance.now();
-    const gap = Math.min(this.maxGapMs, this.gapFactor * (ended - commitStarted));
-    this.notBefore = batch.length >= this.busyBatch ? ended + gap : 0;
+    this.durable?.restore();
+    return { batch, results, failed, commitStarted };
+  }
+
+  /** The batch is durable (or its sync failed: every job is rejected with that error); answers its callers. */
+  private settle(committed: Committed, syncError: Error | null): void {
+    const { batch, results, failed, commitStarted } = committed;
+    if (this.durable === undefined) {
+      const ended = performance.now();
+      const gap = Math.min(this.maxGapMs, this.gapFactor * (ended - commitStarted));
+      this.notBefore = batch.length >= this.busyBatch ? ended + gap : 0;
+    }
     this.stats.commits++;
     this.hooks?.committed();
     this.stats.jobs += batch.length;
     for (let i = 0; i < batch.length; i++) {
-      const f = failed[i];
+      const f = syncError ?? failed[i];
       if (f === undefined) batch[i]!.resolve(results[i]);
       else batch[i]!.reject(f);
     }

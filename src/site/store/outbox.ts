@@ -14,7 +14,8 @@ export interface OutboxEntry {
 /** Audit events waiting for central's acknowledgement (DESIGN §3 rule 5). */
 export class AuditOutbox {
   private readonly insertStmt: Database.Statement;
-  private readonly pageStmt: Database.Statement<[number, number], { Seq: number; Event: string }>;
+  private readonly pageStmt: Database.Statement<[number, number, number], { Seq: number; Event: string }>;
+  private readonly lastSeqStmt: Database.Statement<[], number | null>;
   private readonly ackStmt: Database.Statement<[string]>;
   private readonly forOperationStmt: Database.Statement<[string], { Event: string }>;
   private readonly depthStmt: Database.Statement<[], { n: number; oldest: string | null }>;
@@ -25,7 +26,8 @@ export class AuditOutbox {
   constructor(db: Database.Database) {
     this.insertStmt = db.prepare(`INSERT INTO audit_outbox (EventId, TrackedOperationId, Kind, Status, OccurredAtUtc, Event)
       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (EventId) DO NOTHING`);
-    this.pageStmt = db.prepare('SELECT Seq, Event FROM audit_outbox WHERE Seq > ? ORDER BY Seq LIMIT ?');
+    this.pageStmt = db.prepare('SELECT Seq, Event FROM audit_outbox WHERE Seq > ? AND Seq <= ? ORDER BY Seq LIMIT ?');
+    this.lastSeqStmt = db.prepare('SELECT MAX(Seq) FROM audit_outbox').pluck() as Database.Statement<[], number | null>;
     this.ackStmt = db.prepare('DELETE FROM audit_outbox WHERE EventId = ?');
     this.forOperationStmt = db.prepare('SELECT Event FROM audit_outbox WHERE TrackedOperationId = ? ORDER BY Seq');
     this.depthStmt = db.prepare('SELECT COUNT(*) AS n, MIN(OccurredAtUtc) AS oldest FROM audit_outbox');
@@ -66,8 +68,9 @@ export class AuditOutbox {
     );
   }
 
-  page(afterSeq: number, limit: number): OutboxEntry[] {
-    return this.pageStmt.all(afterSeq, limit).map((r) => ({ seq: r.Seq, event: JSON.parse(r.Event) as AuditEvent }));
+  /** Events after `afterSeq` up to `upTo` (SiteStore.durableAuditSeq for what may leave the site), in order. */
+  page(afterSeq: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): OutboxEntry[] {
+    return this.pageStmt.all(afterSeq, upTo, limit).map((r) => ({ seq: r.Seq, event: JSON.parse(r.Event) as AuditEvent }));
   }
 
   acknowledge(eventIds: readonly string[]): void {
@@ -77,6 +80,11 @@ export class AuditOutbox {
   /** The events still queued for one operation, in order. */
   forOperation(id: string): AuditEvent[] {
     return this.forOperationStmt.all(id).map((r) => JSON.parse(r.Event) as AuditEvent);
+  }
+
+  /** The highest Seq queued (0 when empty); Seqs only grow (AUTOINCREMENT). */
+  lastSeq(): number {
+    return this.lastSeqStmt.get() ?? 0;
   }
 
   depth(): { count: number; oldestUtc: string | null } {

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import {
   ATTEMPT_KIND,
@@ -16,12 +16,14 @@ import {
   systemClock,
 } from '../../commons/index.js';
 import { auditEvent, scriptActor } from './audit.js';
+import { CommitSide } from './commit-side.js';
 import { BufferTable, type BufferedOperation } from './buffer.js';
 import { type OpenOptions, openSiteDatabase } from './database.js';
 import { EventLog, type NewSiteEvent } from './event-log.js';
-import { GroupCommitter } from './group-commit.js';
+import { type DurableSync, GroupCommitter } from './group-commit.js';
 import { AuditOutbox } from './outbox.js';
 import { TrackingStore } from './tracking.js';
+import { WalSync } from './wal-sync.js';
 
 export interface SubmitInput {
   readonly id: TrackedOperationId;
@@ -72,77 +74,53 @@ export class SiteStore {
   constructor(
     file: string,
     readonly sourceNode: string,
-    options: OpenOptions & { clock?: Clock; onAuditFailure?: (err: unknown) => void } = {},
+    options: OpenOptions & {
+      clock?: Clock;
+      onAuditFailure?: (err: unknown) => void;
+      /** Wraps the WAL sync (tests hold its end to see what readers see meanwhile). */
+      wrapSync?: (sync: DurableSync) => DurableSync;
+    } = {},
   ) {
     this.db = openSiteDatabase(file, options);
+    // synchronous=FULL: each group commit's fsync runs off the event loop (WalSync).
+    this.wal = WalSync.open(this.db, file);
+    const durable = this.wal && options.wrapSync ? options.wrapSync(this.wal) : this.wal;
     this.clock = options.clock ?? systemClock;
     this.onAuditFailure = options.onAuditFailure;
     this.tracking = new TrackingStore(this.db);
     this.buffer = new BufferTable(this.db);
     this.outbox = new AuditOutbox(this.db);
     this.events = new EventLog(this.db);
-    this.tracking.onWrite = (snap) => this.uncommitted.push(snap);
-    // One listener per waitFor() caller; many at once is normal.
-    this.changes.setMaxListeners(0);
-    this.committer = new GroupCommitter(this.db, {
-      // One read and one write of the version counter per batch, not one update per transition.
-      began: () => this.tracking.beginVersionBatch(),
-      savepoint: () => {
-        this.jobMark = this.uncommitted.length;
-        this.auditMark = this.auditFailures.length;
-      },
-      restored: () => {
-        this.uncommitted.length = this.jobMark;
-        this.auditFailures.length = this.auditMark;
-      },
-      beforeCommit: () => this.tracking.endVersionBatch(),
-      committed: () => this.publish(),
-      rolledBack: () => {
-        this.tracking.abandonVersionBatch();
-        this.uncommitted = [];
-        this.reportAuditFailures();
-      },
+    this.side = new CommitSide(this.tracking, this.outbox, this.wal !== undefined, (failures) => {
+      this.counters.auditWriteFailures += failures.length;
+      for (const err of failures) this.onAuditFailure?.(err);
     });
+    this.changes = this.side.changes;
+    this.committer = new GroupCommitter(this.db, this.side.hooks, { durable });
   }
 
-  /** Emits `change` (an OperationSnapshot) for every tracking write, after it committed, and `committed` once per commit. */
-  readonly changes = new EventEmitter();
-  private uncommitted: OperationSnapshot[] = [];
-  private jobMark = 0;
-  /** Audit writes that failed in the open batch, reported once it ends (a rerun job would fail twice). */
-  private auditFailures: unknown[] = [];
-  private auditMark = 0;
+  private readonly wal: WalSync | undefined;
+  private readonly side: CommitSide;
+  /** Emits `change` (an OperationSnapshot) for every tracking write, once durable, and `committed` once per commit. */
+  readonly changes: EventEmitter;
 
-  private reportAuditFailures(): void {
-    if (this.auditFailures.length === 0) return;
-    const failures = this.auditFailures;
-    this.auditFailures = [];
-    this.counters.auditWriteFailures += failures.length;
-    for (const err of failures) this.onAuditFailure?.(err);
+  /**
+   * The highest tracking version that is durable: rows with a higher Version
+   * belong to a batch that committed but whose sync has not returned yet.
+   * What leaves the site (reconciliation, telemetry) reads up to here only.
+   */
+  durableVersion(): number {
+    return this.side.durableVersion();
   }
 
-  private publish(): void {
-    this.reportAuditFailures();
-    // Once per commit: the telemetry forwarder wakes on it (new audit events may be queued).
-    this.changes.emit('committed');
-    const written = this.uncommitted;
-    this.uncommitted = [];
-    if (this.changes.listenerCount('change') === 0) return;
-    for (const snap of written) this.changes.emit('change', snap);
+  /** The highest audit outbox Seq that is durable (see durableVersion). */
+  durableAuditSeq(): number {
+    return this.side.durableAuditSeq();
   }
 
-  /** Resolves with the operation's snapshot once it has committed one of `statuses`. */
+  /** Resolves with the operation's snapshot once one of `statuses` is durable. */
   waitFor(id: string, statuses: readonly string[]): Promise<OperationSnapshot> {
-    const current = this.tracking.getStatus(id);
-    if (current && statuses.includes(current.status)) return Promise.resolve(current);
-    return new Promise((resolve) => {
-      const listener = (snap: OperationSnapshot): void => {
-        if (snap.trackedOperationId !== id || !statuses.includes(snap.status)) return;
-        this.changes.off('change', listener);
-        resolve(snap);
-      };
-      this.changes.on('change', listener);
-    });
+    return this.side.waitFor(id, statuses);
   }
 
   private readonly clock: Clock;
@@ -169,7 +147,7 @@ export class SiteStore {
     try {
       this.outbox.append(event);
     } catch (err) {
-      this.auditFailures.push(err);
+      this.side.auditFailed(err);
     }
   }
 
@@ -375,5 +353,6 @@ export class SiteStore {
     this.committer.flush();
     this.closed = true;
     this.db.close();
+    this.wal?.close();
   }
 }

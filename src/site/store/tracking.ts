@@ -120,7 +120,7 @@ export class TrackingStore {
   private readonly finalAttempt: Database.Statement;
   private readonly select: Database.Statement<[string], TrackingRow>;
   private readonly purgeChunk: Database.Statement;
-  private readonly since: Database.Statement<[number, number], TrackingRow>;
+  private readonly since: Database.Statement<[number, number, number], TrackingRow>;
   /** Last version handed out in the open batch; undefined outside one. */
   private batchVersion: number | undefined;
   private batchStartVersion = 0;
@@ -158,7 +158,7 @@ export class TrackingStore {
     this.purgeChunk = db.prepare(`DELETE FROM operation_tracking WHERE TrackedOperationId IN (
       SELECT TrackedOperationId FROM operation_tracking
       WHERE TerminalAtUtc IS NOT NULL AND TerminalAtUtc < ? LIMIT 5000)`);
-    this.since = db.prepare('SELECT * FROM operation_tracking WHERE Version > ? ORDER BY Version LIMIT ?');
+    this.since = db.prepare('SELECT * FROM operation_tracking WHERE Version > ? AND Version <= ? ORDER BY Version LIMIT ?');
   }
 
   /** The next site-wide version; strictly increasing, never reused. */
@@ -174,8 +174,9 @@ export class TrackingStore {
    * the counter in the same transaction. Versions of work rolled back inside
    * the batch are skipped, never reused.
    */
-  beginVersionBatch(): void {
+  beginVersionBatch(): number {
     this.batchVersion = this.batchStartVersion = this.readVersion.get()!;
+    return this.batchStartVersion;
   }
 
   /** Stores the batch's counter; call before COMMIT. */
@@ -307,8 +308,8 @@ export class TrackingStore {
     }
   }
 
-  /** Rows changed after `version`, in version order (the reconciliation cursor, DESIGN §4.1). */
-  changedSince(version: number, limit: number): OperationSnapshot[] {
-    return this.since.all(version, limit).map(toSnapshot);
+  /** Rows changed after `version` (up to `upTo`), in version order (the reconciliation cursor, DESIGN §4.1). */
+  changedSince(version: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): OperationSnapshot[] {
+    return this.since.all(version, upTo, limit).map(toSnapshot);
   }
 }

@@ -111,7 +111,8 @@ export class TelemetryForwarder {
 
   /** Sends one page of the outbox; resolves with how many events it settled. */
   async #sendBatch(): Promise<number> {
-    const page = this.#o.store.outbox.page(0, this.#o.batchSize);
+    // Only durable events leave the site: none of a batch whose sync has not returned.
+    const page = this.#o.store.outbox.page(0, this.#o.batchSize, this.#o.store.durableAuditSeq());
     if (page.length === 0) return 0;
     const cached: AuditEvent[] = [];
     const plain: AuditEvent[] = [];
