@@ -8,6 +8,7 @@ import type { ComputeGate, ComputePass } from './compute-gate.js';
 import { ScriptCompiler, type CompiledScript, type ScriptSource } from './compile.js';
 import { coreBootstrap } from './isolate/core.js';
 import { IsolatePool, type IsolatePoolStats, type IsolateSlot } from './isolate-pool.js';
+import { NODE_THREAD_LIMIT_MS, Pace } from './pace.js';
 import { ScriptErrorCode, WIRE, type JsonValue, type RunOutcome } from './protocol.js';
 import { decodeOutcome, locateMessage, parseOutcome, utf8SizeOver, type HostEntry } from './wire.js';
 
@@ -113,6 +114,8 @@ export class ScriptSandbox {
   readonly #memoryMb: number;
   readonly #maxPayloadBytes: number;
   readonly #gate: ComputeGate | undefined;
+  /** How each script's runs start (pace.ts), by compiled script: forgotten with it. */
+  readonly #paces = new WeakMap<CompiledScript, Pace>();
   #tokens = 0;
 
   constructor(opts: SandboxOptions) {
@@ -157,19 +160,25 @@ export class ScriptSandbox {
     const dataJson = JSON.stringify(req.data ?? null);
     this.#checkPayload('arguments', dataJson);
     const compiled = await this.#compiler.compile(req);
+    let timeoutMs = req.timeoutMs;
     // A second attempt runs on a freshly made isolate, whose context is clean.
     for (let attempt = 1; ; attempt++) {
       if (req.signal?.aborted === true) throw cancelledError();
       const slot = await this.#pool.acquire(req.fairKey, req.nested, req.signal, cancelledError);
       let outcome: RunOutcome;
       try {
-        outcome = await this.#runIn(slot, compiled, req, dataJson);
+        outcome = await this.#runIn(slot, compiled, req, dataJson, timeoutMs);
       } finally {
         if (slot.isolate.isDisposed) this.#pool.discard(slot);
         else this.#pool.release(slot);
       }
-      // The context was not clean (code of an ended run): its isolate is gone; run on another.
-      if ('retry' in outcome && attempt < 3) continue;
+      // The context was not clean (code of an ended run), or a first stretch
+      // on the Node thread was cut: its isolate is gone; run on another, with
+      // what is left of the run's time.
+      if ('retry' in outcome && attempt < 3) {
+        timeoutMs -= outcome.elapsedMs ?? 0;
+        continue;
+      }
       if ('retry' in outcome) throw new ScadaLinkError(ScriptErrorCode.Error, 'the script sandbox could not give the run a clean context');
       return decodeOutcome(outcome, compiled);
     }
@@ -180,7 +189,7 @@ export class ScriptSandbox {
     this.#pool.dispose();
   }
 
-  async #runIn(slot: IsolateSlot, compiled: CompiledScript, req: RunRequest, dataJson: string): Promise<RunOutcome> {
+  async #runIn(slot: IsolateSlot, compiled: CompiledScript, req: RunRequest, dataJson: string, timeoutMs: number): Promise<RunOutcome> {
     let id: number;
     try {
       id = await slot.register(compiled);
@@ -191,6 +200,8 @@ export class ScriptSandbox {
       }
       throw slot.isolate.isDisposed ? this.#classify(err, slot, undefined) : compileError(err, compiled);
     }
+    const pace = this.#paceOf(compiled);
+    const token = ++this.#tokens;
     let stopped: ScadaLinkError | undefined;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -205,8 +216,32 @@ export class ScriptSandbox {
       return req.host(op, args);
     };
     try {
-      pass = await this.#gate?.enter(req.fairKey, req.nested);
-      const outcome = slot.run(id, ++this.#tokens, host, dataJson);
+      let outcome: Promise<unknown>;
+      let left = timeoutMs;
+      if (pace.onNodeThread) {
+        // The first stretch runs here: no thread hand-over, no gate (it computes on this thread, alone).
+        const limitMs = Math.min(NODE_THREAD_LIMIT_MS, timeoutMs);
+        const t0 = performance.now();
+        let first: unknown;
+        try {
+          first = slot.start(id, token, host, dataJson, limitMs);
+        } catch (err) {
+          if (slot.isolate.isDisposed || performance.now() - t0 < limitMs) throw err;
+          // Cut by the limit anywhere in its first stretch: the isolate goes, and so does this script's place here.
+          slot.isolate.dispose();
+          pace.demote();
+          if (limitMs >= timeoutMs) throw (stopped = this.#timeoutError(req.timeoutMs));
+          return { retry: true, elapsedMs: performance.now() - t0 };
+        }
+        // A slow stretch is told by the run itself (`slow`, timed inside the isolate, where
+        // isolated-vm's first entry into an isolate from this thread does not count).
+        if (typeof first === 'string') return this.#settle(slot, first, pace);
+        outcome = slot.wait(token);
+        left = timeoutMs - (performance.now() - t0);
+      } else {
+        pass = await this.#gate?.enter(req.fairKey, req.nested);
+        outcome = slot.run(id, token, host, dataJson);
+      }
       const ended = new Promise<never>((_, reject) => {
         // Disposing is the only way to stop both a busy loop and a run parked
         // on a host promise; the pool replaces the isolate.
@@ -215,18 +250,14 @@ export class ScriptSandbox {
           slot.isolate.dispose();
           reject(stopped);
         };
-        timer = setTimeout(() => stop(this.#timeoutError(req.timeoutMs)), req.timeoutMs);
+        timer = setTimeout(() => stop(this.#timeoutError(req.timeoutMs)), left);
         if (req.signal !== undefined) {
           onAbort = () => stop(cancelledError());
           if (req.signal.aborted) onAbort();
           else req.signal.addEventListener('abort', onAbort, { once: true });
         }
       });
-      const json = await Promise.race([outcome, ended]);
-      if (typeof json === 'string') this.#checkPayload('result', json);
-      const result = parseOutcome(json);
-      if ('retry' in result || result.tainted === true) slot.isolate.dispose();
-      return result;
+      return this.#settle(slot, await Promise.race([outcome, ended]), pace);
     } catch (err) {
       throw this.#classify(err, slot, stopped);
     } finally {
@@ -235,6 +266,24 @@ export class ScriptSandbox {
       clearTimeout(timer);
       if (onAbort !== undefined) req.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The run's outcome from its JSON; tells the script's pace how long its first stretch took. */
+  #settle(slot: IsolateSlot, json: unknown, pace: Pace): RunOutcome {
+    if (typeof json === 'string') this.#checkPayload('result', json);
+    const result = parseOutcome(json);
+    if ('retry' in result || result.tainted === true) slot.isolate.dispose();
+    else pace.ran(result.slow === true);
+    return result;
+  }
+
+  #paceOf(compiled: CompiledScript): Pace {
+    let pace = this.#paces.get(compiled);
+    if (pace === undefined) {
+      pace = new Pace();
+      this.#paces.set(compiled, pace);
+    }
+    return pace;
   }
 
   #classify(err: unknown, slot: IsolateSlot, stopped: ScadaLinkError | undefined): ScadaLinkError {
