@@ -108,6 +108,13 @@ export const DEFAULT_MAX_ISOLATES = 16;
 /** Warm isolates by default: enough for a 2-core node's steady concurrency without holding much memory idle. */
 export const DEFAULT_WARM_ISOLATES = 8;
 
+/** See ScriptSandbox.startStats. */
+export interface StartStats {
+  readonly onNodeThread: number;
+  readonly onIsolateThread: number;
+  readonly cut: number;
+}
+
 export class ScriptSandbox {
   readonly #compiler: ScriptCompiler;
   readonly #pool: IsolatePool;
@@ -117,6 +124,7 @@ export class ScriptSandbox {
   /** How each script's runs start (pace.ts), by compiled script: forgotten with it. */
   readonly #paces = new WeakMap<CompiledScript, Pace>();
   #tokens = 0;
+  readonly #starts = { onNodeThread: 0, onIsolateThread: 0, cut: 0 };
 
   constructor(opts: SandboxOptions) {
     this.#memoryMb = opts.memoryMb;
@@ -145,6 +153,11 @@ export class ScriptSandbox {
   /** Isolates alive now (leased or idle). */
   get isolates(): number {
     return this.#pool.size;
+  }
+
+  /** Runs (attempts) started on the Node thread or on an isolate's thread, and first stretches cut on the Node thread (pace.ts). */
+  get startStats(): StartStats {
+    return { ...this.#starts };
   }
 
   /** Isolates created and disposed since the sandbox was made (churn shows as both growing with runs). */
@@ -219,6 +232,7 @@ export class ScriptSandbox {
       let outcome: Promise<unknown>;
       let left = timeoutMs;
       if (pace.onNodeThread) {
+        this.#starts.onNodeThread++;
         // The first stretch runs here: no thread hand-over, no gate (it computes on this thread, alone).
         const limitMs = Math.min(NODE_THREAD_LIMIT_MS, timeoutMs);
         const t0 = performance.now();
@@ -229,6 +243,7 @@ export class ScriptSandbox {
           if (slot.isolate.isDisposed || performance.now() - t0 < limitMs) throw err;
           // Cut by the limit anywhere in its first stretch: the isolate goes, and so does this script's place here.
           slot.isolate.dispose();
+          this.#starts.cut++;
           pace.demote();
           if (limitMs >= timeoutMs) throw (stopped = this.#timeoutError(req.timeoutMs));
           return { retry: true, elapsedMs: performance.now() - t0 };
@@ -239,6 +254,7 @@ export class ScriptSandbox {
         outcome = slot.wait(token);
         left = timeoutMs - (performance.now() - t0);
       } else {
+        this.#starts.onIsolateThread++;
         pass = await this.#gate?.enter(req.fairKey, req.nested);
         outcome = slot.run(id, token, host, dataJson);
       }
