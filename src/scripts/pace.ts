@@ -23,8 +23,13 @@
 
 export { SLOW_STRETCH_MS } from './isolate/core.js';
 
-/** The longest a first stretch may hold the Node thread (ms) before it is cut and run elsewhere. */
-export const NODE_THREAD_LIMIT_MS = 10;
+/**
+ * The longest a first stretch may hold the Node thread (ms) before it is cut
+ * and run elsewhere: the compute gate's slice (compute-gate.ts). It is wall
+ * time, so it must stay well above what a busy machine's scheduler can take
+ * from a short stretch (a cut costs an isolate).
+ */
+export const NODE_THREAD_LIMIT_MS = 50;
 
 /** Fast runs in a row a script needs before its runs start on the Node thread (doubled per place lost, up to 2^10 times). */
 export const FAST_RUNS = 4;

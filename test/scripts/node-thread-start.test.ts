@@ -83,13 +83,12 @@ describe('a script that turns slow on the Node thread', () => {
       const due = performance.now() + 1;
       let late = -1;
       const timer = new Promise<void>((resolve) => setTimeout(() => resolve(void (late = performance.now() - due)), 1));
-      const result = await sb.run({ source, timeoutMs: 5_000, host, data: { parameters: { spinMs: 200, tag: 'slow' } } });
+      const result = await sb.run({ source, timeoutMs: 5_000, host, data: { parameters: { spinMs: 400, tag: 'slow' } } });
       await timer;
       expect(result).toBe('slow');
       expect(calls).toEqual(['slow']);
       expect(sb.startStats).toMatchObject({ onNodeThread: 2, cut: 1 });
-      expect(late).toBeLessThan(NODE_THREAD_LIMIT_MS + 100);
-      expect(late).toBeLessThan(150);
+      expect(late).toBeLessThan(NODE_THREAD_LIMIT_MS + 150);
       // Back on the isolate's thread: the next run starts there.
       await sb.run({ source, timeoutMs: 5_000, host, data: { parameters: { spinMs: 0, tag: 'next' } } });
       expect(sb.startStats.onNodeThread).toBe(2);
