@@ -14,7 +14,8 @@ import { measureLevel } from '../lib/site-load.js';
 import { startSink } from '../lib/sink.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8 });
+const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, scripts: 'trivial,cached' });
+const chosen = new Set(opt.scripts.split(','));
 
 const tmp = scratchDir();
 const sink = await startSink();
@@ -38,6 +39,7 @@ try {
       },
     };
     for (const [name, call] of Object.entries(scripts)) {
+      if (!chosen.has(name)) continue;
       const r = await measureLevel({
         callers,
         warmupMs: opt.warmup * 1000,

@@ -2,11 +2,15 @@
 // its admin API over keep-alive HTTP, at 1, 4 and 64 concurrent callers. Per
 // level and target: runs/s, p50, and the SITE process's CPU per request
 // (/proc/<pid>/stat, all threads, over the window / requests). Targets:
+// `health` (GET /health: the server's cheapest route, the reference),
 // `attributes` (GET /admin/api/instances/Pump1/attributes: the admin API
-// without a script, the HTTP reference), `trivial` (return 1) and `cached`
-// (one ExternalSystem.CachedCall to the loopback sink in its own process; the
-// call returns once the operation is Delivered). `...ScriptUs` = the script's
-// CPU per run minus the reference's per request at the same level.
+// without a script), `trivial` (return 1) and `cached` (one
+// ExternalSystem.CachedCall to the loopback sink in its own process; the call
+// returns once the operation is Delivered). `…SiteCpuUs` is the absolute site
+// CPU per request; `…OverHealthUs` that minus the reference's per request at
+// the same level (what the request adds over the cheapest one). `--targets`
+// measures only some (the reference is always measured, first, unless
+// `--reference=false`).
 import { join } from 'node:path';
 import { httpClient } from '../lib/http-client.js';
 import { machine } from '../lib/machine.js';
@@ -16,7 +20,9 @@ import { measureLevel } from '../lib/site-load.js';
 import { startSink } from '../lib/sink.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, siteProf: '' });
+const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, siteProf: '', targets: 'health,attributes,trivial,cached', reference: true });
+// `--reference=false` (for a profile of one target alone) skips the reference and the figures over it.
+const chosen = new Set([...(opt.reference ? ['health'] : []), ...opt.targets.split(',')]);
 
 const tmp = scratchDir();
 const sink = await startSink();
@@ -29,11 +35,13 @@ try {
   for (const callers of opt.levels.split(',').map(Number)) {
     const client = httpClient(site.url, callers);
     const targets: Record<string, (n: number) => Promise<number>> = {
+      health: () => client.get('/health'),
       attributes: () => client.get(`/admin/api/instances/${INSTANCE}/attributes`),
       trivial: () => client.post(`/admin/api/instances/${INSTANCE}/scripts/trivial/call`, {}),
       cached: (n) => client.post(`/admin/api/instances/${INSTANCE}/scripts/cached/call`, orderParams(n)),
     };
     for (const [name, call] of Object.entries(targets)) {
+      if (!chosen.has(name)) continue;
       const r = await measureLevel({
         callers,
         warmupMs: opt.warmup * 1000,
@@ -46,7 +54,9 @@ try {
       metrics[`${key}PerSecond`] = r.perSecond;
       metrics[`${key}P50Ms`] = r.p50Ms;
       metrics[`${key}SiteCpuUs`] = r.cpuUsPerOp;
-      if (name !== 'attributes') metrics[`${key}ScriptUs`] = r.cpuUsPerOp - metrics[`c${callers}AttributesSiteCpuUs`]!;
+      // Where it went: the site's main thread and its other threads (isolated-vm's, the gateway's), user and system.
+      for (const [part, us] of Object.entries(r.cpuSplitUsPerOp ?? {})) metrics[`${key}${part[0]!.toUpperCase()}${part.slice(1)}Us`] = us;
+      if (name !== 'health' && opt.reference) metrics[`${key}OverHealthUs`] = r.cpuUsPerOp - metrics[`c${callers}HealthSiteCpuUs`]!;
       if (name === 'cached') metrics[`${key}DeliveredPerSecond`] = r.sinkPerSecond;
       checks[key] = { ...r.checks, benchCores: Math.round(r.benchCores * 100) / 100 };
     }

@@ -18,6 +18,27 @@ export function procCpuMs(pid: number): number {
   return ((Number(rest[11]) + Number(rest[12])) * 1000) / clockTicks();
 }
 
+/** CPU time of process `pid` split by thread (its main thread, the others) and by user / system, in ms. */
+export interface CpuSplit {
+  readonly mainUser: number;
+  readonly mainSys: number;
+  readonly otherUser: number;
+  readonly otherSys: number;
+}
+
+/** Utime and stime of one /proc stat line, in ms. */
+function statTimes(stat: string): [number, number] {
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [(Number(rest[11]) * 1000) / clockTicks(), (Number(rest[12]) * 1000) / clockTicks()];
+}
+
+/** The same as procCpuMs, split (CpuSplit): the others are the process's total minus its main thread's. */
+export function procCpuSplit(pid: number): CpuSplit {
+  const [user, sys] = statTimes(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  const [mainUser, mainSys] = statTimes(readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8'));
+  return { mainUser, mainSys, otherUser: user - mainUser, otherSys: sys - mainSys };
+}
+
 /** VmRSS and VmHWM (peak) of process `pid`, in MiB. */
 export function procMemoryMiB(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -2,7 +2,7 @@
 // bench's own (a `scadalink site`): rate, latency, that process's CPU per
 // operation, and what reached the sink in the same window.
 import { closedLoop } from './load.js';
-import { procCpuMs } from './proc.js';
+import { type CpuSplit, procCpuMs, procCpuSplit } from './proc.js';
 import type { Sink } from './sink.js';
 import { summarize } from './stats.js';
 
@@ -22,6 +22,8 @@ export interface LevelResult {
   readonly p50Ms: number;
   /** CPU of `pid` per counted operation over the window, µs. */
   readonly cpuUsPerOp: number;
+  /** The same split by thread and user / system (undefined without `pid`), µs per operation. */
+  readonly cpuSplitUsPerOp: CpuSplit | undefined;
   /** The bench process's own CPU (the callers), in cores. */
   readonly benchCores: number;
   /** Requests the sink answered per second over the window. */
@@ -30,11 +32,13 @@ export interface LevelResult {
 }
 
 export async function measureLevel(o: LevelOptions): Promise<LevelResult> {
-  let start: { t: number; cpu: number; sink: Promise<number> } | undefined;
-  let end: { t: number; cpu: number; sink: Promise<number> } | undefined;
-  const mark = (): { t: number; cpu: number; sink: Promise<number> } => ({
+  type Mark = { t: number; cpu: number; split: CpuSplit | undefined; sink: Promise<number> };
+  let start: Mark | undefined;
+  let end: Mark | undefined;
+  const mark = (): Mark => ({
     t: performance.now(),
     cpu: o.pid === undefined ? NaN : procCpuMs(o.pid),
+    split: o.pid === undefined ? undefined : procCpuSplit(o.pid),
     sink: o.sink?.requests() ?? Promise.resolve(NaN),
   });
   // The window opens and closes on timers, or at the first operation that
@@ -58,11 +62,22 @@ export async function measureLevel(o: LevelOptions): Promise<LevelResult> {
   end ??= mark();
   if (start === undefined) throw new Error('the measured window never opened');
   const seconds = (end.t - start.t) / 1000;
+  const perOp = (ms: number): number => (ms * 1000) / seconds / run.perSecond;
+  const [a, b] = [start.split, end.split];
   return {
     perSecond: run.perSecond,
     p50Ms: summarize(run.latencies).p50Ms,
     // The window the CPU was read over can be a little longer than the counting window when the loop is late.
-    cpuUsPerOp: ((end.cpu - start.cpu) * 1000) / seconds / run.perSecond,
+    cpuUsPerOp: perOp(end.cpu - start.cpu),
+    cpuSplitUsPerOp:
+      a === undefined || b === undefined
+        ? undefined
+        : {
+            mainUser: perOp(b.mainUser - a.mainUser),
+            mainSys: perOp(b.mainSys - a.mainSys),
+            otherUser: perOp(b.otherUser - a.otherUser),
+            otherSys: perOp(b.otherSys - a.otherSys),
+          },
     benchCores: run.cpuCores,
     sinkPerSecond: ((await end.sink) - (await start.sink)) / seconds,
     checks: { unexpected: run.unexpected, errors: run.errors, firstError: run.firstError },

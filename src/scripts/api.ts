@@ -5,7 +5,7 @@ import { ScadaLinkError } from '../commons/index.js';
 import { checkHostArgs, isHostOp, type HostArgs, type HostOp, type HostResult } from './host-ops.js';
 import { SCRIPT_API_BOOTSTRAP } from './isolate/api-bootstrap.js';
 import type { JsonObject, JsonValue } from './protocol.js';
-import { ScriptSandbox, type SandboxOptions } from './sandbox.js';
+import { ScriptSandbox, type SandboxOptions, type StartStats } from './sandbox.js';
 import type { ScriptSource } from './compile.js';
 import type { IsolatePoolStats } from './isolate-pool.js';
 
@@ -78,6 +78,10 @@ export class ScriptRuntime {
 
   get isolateStats(): IsolatePoolStats {
     return this.#sandbox.isolateStats;
+  }
+
+  get startStats(): StartStats {
+    return this.#sandbox.startStats;
   }
 
   run(req: ScriptRunRequest): Promise<JsonValue | undefined> {

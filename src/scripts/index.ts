@@ -30,7 +30,9 @@ export {
   DEFAULT_MAX_ISOLATES,
   type SandboxOptions,
   type RunRequest,
+  type StartStats,
 } from './sandbox.js';
+export { FAST_RUNS, NODE_THREAD_LIMIT_MS } from './pace.js';
 export type { IsolatePoolStats } from './isolate-pool.js';
 export { FairQueue } from './fair-queue.js';
 export { ComputeGate, processComputeGate, type ComputePass } from './compute-gate.js';

@@ -1,9 +1,11 @@
 // One isolate with its one reused context (see isolate/core.ts).
 //
 // The context is created and bootstrapped once, in the background, when the
-// slot is made: the API installed, the realm hardened. Every run on the
-// isolate is then ONE crossing: the core's run function applied with
-// (scriptId, token, dataJson). A script is registered in the context the first
+// slot is made: the API installed, the realm hardened. A run is then either
+// ONE asynchronous crossing (run: the core's entry applied on the isolate's
+// thread) or two synchronous ones on the calling thread (start: the script's
+// first stretch runs within the call, and a run that settled there costs no
+// thread hand-over at all; one that awaits the host is then waited for). A script is registered in the context the first
 // time it runs on the isolate (its compiled form runs once and hands back the
 // id of its body); the most recently used `scriptsPerIsolate` stay registered.
 //
@@ -14,6 +16,7 @@
 import ivm from 'isolated-vm';
 import { ScadaLinkError } from '../commons/index.js';
 import type { CompiledScript } from './compile.js';
+import { EntryMode } from './isolate/core.js';
 import { ScriptErrorCode, WIRE } from './protocol.js';
 import { answerHostCall, type HostEntry } from './wire.js';
 
@@ -32,7 +35,7 @@ export class IsolateSlot {
   /** Settles when the context is ready for runs. */
   readonly ready: Promise<void>;
   #context: ivm.Context | undefined;
-  #run: ivm.Reference | undefined;
+  #entry: ivm.Reference | undefined;
   /** Registered scripts: CompiledScript.key → id in the context, least recently used first. */
   readonly #scripts = new Map<string, number>();
   /** Ids to forget in the context, passed along with the next runs. */
@@ -90,7 +93,26 @@ export class IsolateSlot {
    */
   run(id: number, token: number, host: HostEntry, dataJson: string): Promise<unknown> {
     this.#current = { token, host };
-    return this.#run!.apply(undefined, [id, token, dataJson, this.#evicted.pop() ?? 0], APPLY_PROMISE);
+    return this.#entry!.apply(undefined, [EntryMode.Run, id, token, dataJson, this.#evicted.pop() ?? 0], APPLY_PROMISE);
+  }
+
+  /**
+   * Starts the registered script `id` as run `token` on THIS thread: its
+   * first stretch (to its first await or its end) runs within the call, for
+   * at most `limitMs` (then isolated-vm throws and the isolate must be
+   * disposed: the stretch was cut anywhere). Returns the outcome JSON when
+   * the run settled within the call, else undefined: then wait() for it. Its
+   * host calls are served only once the call has returned.
+   */
+  start(id: number, token: number, host: HostEntry, dataJson: string, limitMs: number): unknown {
+    this.#current = { token, host };
+    this.#entry!.applySync(undefined, [EntryMode.Start, id, token, dataJson, this.#evicted.pop() ?? 0], { timeout: limitMs });
+    return this.#entry!.applySync(undefined, [EntryMode.Take, 0, token, '', 0]);
+  }
+
+  /** The outcome of the run `token` begun by start(), once it settles (on the isolate's thread). */
+  wait(token: number): Promise<unknown> {
+    return this.#entry!.apply(undefined, [EntryMode.Wait, 0, token, '', 0], APPLY_PROMISE);
   }
 
   /** From now on the isolate's calls for the ended run are refused. */
@@ -110,7 +132,7 @@ export class IsolateSlot {
           : answerHostCall(() => Promise.reject(endedError()), op, argsJson);
       });
       await context.global.set(WIRE.hostEntry, entry);
-      this.#run = (await bootstrap.run(context, { reference: true })) as ivm.Reference;
+      this.#entry = (await bootstrap.run(context, { reference: true })) as ivm.Reference;
       bootstrap.release();
     } catch (err) {
       // A disposal under way (timeout, pool disposed) is not a failure to prepare.

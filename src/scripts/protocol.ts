@@ -44,12 +44,13 @@ export interface ThrownDescription {
  * The final message of a run, produced by the isolate-side run function.
  * `tainted`: the run left something on the global object that could not be
  * removed, so its isolate must be discarded. `retry`: the run did not start
- * because the context was not clean; run it on another isolate.
+ * because the context was not clean; run it on another isolate. `slow`: the
+ * run's first stretch (to its first await or its end) took more than 1 ms.
  */
 export type RunOutcome =
-  | { readonly ok: true; readonly value?: JsonValue; readonly tainted?: true }
-  | { readonly ok: false; readonly error: ThrownDescription; readonly tainted?: true }
-  | { readonly retry: true };
+  | { readonly ok: true; readonly value?: JsonValue; readonly tainted?: true; readonly slow?: true }
+  | { readonly ok: false; readonly error: ThrownDescription; readonly tainted?: true; readonly slow?: true }
+  | { readonly retry: true; readonly elapsedMs?: number };
 
 /**
  * Names the isolate-side core bootstrap and the wrapped script agree on.

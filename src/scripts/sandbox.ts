@@ -5,107 +5,15 @@
 
 import { ScadaLinkError } from '../commons/index.js';
 import type { ComputeGate, ComputePass } from './compute-gate.js';
-import { ScriptCompiler, type CompiledScript, type ScriptSource } from './compile.js';
+import { DEFAULT_MAX_ISOLATES, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_WARM_ISOLATES, type RunRequest, type SandboxOptions, type StartStats } from './sandbox-options.js';
+import { ScriptCompiler, type CompiledScript } from './compile.js';
 import { coreBootstrap } from './isolate/core.js';
 import { IsolatePool, type IsolatePoolStats, type IsolateSlot } from './isolate-pool.js';
+import { NODE_THREAD_LIMIT_MS, Pace } from './pace.js';
 import { ScriptErrorCode, WIRE, type JsonValue, type RunOutcome } from './protocol.js';
+
+export { DEFAULT_MAX_ISOLATES, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_WARM_ISOLATES, type RunRequest, type SandboxOptions, type StartStats };
 import { decodeOutcome, locateMessage, parseOutcome, utf8SizeOver, type HostEntry } from './wire.js';
-
-export interface SandboxOptions {
-  /** Heap limit of each isolate (minimum 8). */
-  readonly memoryMb: number;
-  /**
-   * Source of a function expression `(hostCall, global) => ((data) => void) | undefined`
-   * that installs the script-facing API into each isolate's context, once (see
-   * isolate/core.ts). Default: none.
-   */
-  readonly install?: string;
-  /**
-   * Runs executing at once (one isolate each); more runs queue. Default 16
-   * (DEFAULT_MAX_ISOLATES; docs/scripts.md says why), or warmIsolates if that
-   * is more.
-   */
-  readonly maxIsolates?: number;
-  /**
-   * Isolates kept warm: created (with a prepared context) in the background
-   * before any run needs them, reused run after run, and replaced in the
-   * background when one is discarded after a timeout, a memory-limit kill or
-   * a catastrophic error. At most maxIsolates. Default 8 (see docs/scripts.md
-   * for the memory each costs).
-   */
-  readonly warmIsolates?: number;
-  /**
-   * Isolates created beyond warmIsolates under a burst are disposed after
-   * this long without a run (ms). Default 30 000.
-   */
-  readonly surplusIdleMs?: number;
-  /** Distinct sources whose compiled form is cached. Default 1000 (host), 200 per isolate. */
-  readonly compileCacheSize?: number;
-  readonly scriptsPerIsolate?: number;
-  /**
-   * Largest JSON a run takes as its data (the script's parameters) or gives
-   * back as its value, in bytes. Default 256 KiB: a run's arguments are
-   * copied into its isolate, so unbounded ones cost the node's memory.
-   */
-  readonly maxPayloadBytes?: number;
-  /**
-   * Limits how many runs start computing at once (compute-gate.ts); a node
-   * passes processComputeGate() so that all its sandboxes share the cores.
-   * Default: none (runs start as soon as they have an isolate).
-   */
-  readonly computeGate?: ComputeGate;
-  /** See isolated-vm: V8 lost control of an isolate; the process should be ended. */
-  readonly onCatastrophicError?: (message: string) => void;
-}
-
-export interface RunRequest extends ScriptSource {
-  /**
-   * Wall-clock limit from the moment the script starts (after an isolate is
-   * leased). Covers synchronous loops and awaiting host calls alike.
-   */
-  readonly timeoutMs: number;
-  /** JSON handed to the function `install` returned (the script API takes `{ parameters }`). */
-  readonly data?: JsonValue;
-  /** Serves the run's host calls. Called on the Node thread; may be async. */
-  readonly host: HostEntry;
-  /**
-   * Aborting it ends the run as a timeout does (its isolate is disposed and
-   * replaced) but the run rejects with SCRIPT_CANCELLED. A run still waiting
-   * for an isolate leaves the queue; an already aborted signal runs nothing.
-   */
-  readonly signal?: AbortSignal;
-  /**
-   * Called when the script's body threw while host calls it did not await are
-   * still in flight (the run settles only once they have): the host may stop
-   * what those calls started.
-   */
-  readonly onScriptThrew?: () => void;
-  /**
-   * Who the run is fair to (fair-queue.ts): runs waiting for an isolate are
-   * admitted round-robin across keys. Default '' (one shared key).
-   */
-  readonly fairKey?: string;
-  /** A run started by a run that is executing: admitted before new runs of its key. */
-  readonly nested?: boolean;
-}
-
-/**
- * Timers: the isolate has none (no setTimeout/setInterval). A script's waiting
- * is waiting on the host; retries and delays belong to store-and-forward, and
- * without timers nothing a script schedules can outlive its run.
- */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 262_144;
-
-/**
- * Runs at once by default, per sandbox. A run costs tens of microseconds of
- * CPU, so more isolates only help runs that wait on I/O; many isolates busy
- * at once cost CPU per run (measured for a trivial run at 64 callers on 2
- * cores: 190 µs with 8, 219 µs with 16, 415 µs with 64; bench/README.md).
- */
-export const DEFAULT_MAX_ISOLATES = 16;
-
-/** Warm isolates by default: enough for a 2-core node's steady concurrency without holding much memory idle. */
-export const DEFAULT_WARM_ISOLATES = 8;
 
 export class ScriptSandbox {
   readonly #compiler: ScriptCompiler;
@@ -113,7 +21,10 @@ export class ScriptSandbox {
   readonly #memoryMb: number;
   readonly #maxPayloadBytes: number;
   readonly #gate: ComputeGate | undefined;
+  /** How each script's runs start (pace.ts), by compiled script: forgotten with it. */
+  readonly #paces = new WeakMap<CompiledScript, Pace>();
   #tokens = 0;
+  readonly #starts = { onNodeThread: 0, onIsolateThread: 0, cut: 0 };
 
   constructor(opts: SandboxOptions) {
     this.#memoryMb = opts.memoryMb;
@@ -144,6 +55,11 @@ export class ScriptSandbox {
     return this.#pool.size;
   }
 
+  /** Runs (attempts) started on the Node thread or on an isolate's thread, and first stretches cut on the Node thread (pace.ts). */
+  get startStats(): StartStats {
+    return { ...this.#starts };
+  }
+
   /** Isolates created and disposed since the sandbox was made (churn shows as both growing with runs). */
   get isolateStats(): IsolatePoolStats {
     return this.#pool.stats;
@@ -157,19 +73,25 @@ export class ScriptSandbox {
     const dataJson = JSON.stringify(req.data ?? null);
     this.#checkPayload('arguments', dataJson);
     const compiled = await this.#compiler.compile(req);
+    let timeoutMs = req.timeoutMs;
     // A second attempt runs on a freshly made isolate, whose context is clean.
     for (let attempt = 1; ; attempt++) {
       if (req.signal?.aborted === true) throw cancelledError();
       const slot = await this.#pool.acquire(req.fairKey, req.nested, req.signal, cancelledError);
       let outcome: RunOutcome;
       try {
-        outcome = await this.#runIn(slot, compiled, req, dataJson);
+        outcome = await this.#runIn(slot, compiled, req, dataJson, timeoutMs);
       } finally {
         if (slot.isolate.isDisposed) this.#pool.discard(slot);
         else this.#pool.release(slot);
       }
-      // The context was not clean (code of an ended run): its isolate is gone; run on another.
-      if ('retry' in outcome && attempt < 3) continue;
+      // The context was not clean (code of an ended run), or a first stretch
+      // on the Node thread was cut: its isolate is gone; run on another, with
+      // what is left of the run's time.
+      if ('retry' in outcome && attempt < 3) {
+        timeoutMs -= outcome.elapsedMs ?? 0;
+        continue;
+      }
       if ('retry' in outcome) throw new ScadaLinkError(ScriptErrorCode.Error, 'the script sandbox could not give the run a clean context');
       return decodeOutcome(outcome, compiled);
     }
@@ -180,7 +102,7 @@ export class ScriptSandbox {
     this.#pool.dispose();
   }
 
-  async #runIn(slot: IsolateSlot, compiled: CompiledScript, req: RunRequest, dataJson: string): Promise<RunOutcome> {
+  async #runIn(slot: IsolateSlot, compiled: CompiledScript, req: RunRequest, dataJson: string, timeoutMs: number): Promise<RunOutcome> {
     let id: number;
     try {
       id = await slot.register(compiled);
@@ -191,6 +113,8 @@ export class ScriptSandbox {
       }
       throw slot.isolate.isDisposed ? this.#classify(err, slot, undefined) : compileError(err, compiled);
     }
+    const pace = this.#paceOf(compiled);
+    const token = ++this.#tokens;
     let stopped: ScadaLinkError | undefined;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -205,8 +129,35 @@ export class ScriptSandbox {
       return req.host(op, args);
     };
     try {
-      pass = await this.#gate?.enter(req.fairKey, req.nested);
-      const outcome = slot.run(id, ++this.#tokens, host, dataJson);
+      let outcome: Promise<unknown>;
+      let left = timeoutMs;
+      if (pace.onNodeThread) {
+        this.#starts.onNodeThread++;
+        // The first stretch runs here: no thread hand-over, no gate (it computes on this thread, alone).
+        const limitMs = Math.min(NODE_THREAD_LIMIT_MS, timeoutMs);
+        const t0 = performance.now();
+        let first: unknown;
+        try {
+          first = slot.start(id, token, host, dataJson, limitMs);
+        } catch (err) {
+          if (slot.isolate.isDisposed || performance.now() - t0 < limitMs) throw err;
+          // Cut by the limit anywhere in its first stretch: the isolate goes, and so does this script's place here.
+          slot.isolate.dispose();
+          this.#starts.cut++;
+          pace.demote();
+          if (limitMs >= timeoutMs) throw (stopped = this.#timeoutError(req.timeoutMs));
+          return { retry: true, elapsedMs: performance.now() - t0 };
+        }
+        // A slow stretch is told by the run itself (`slow`, timed inside the isolate, where
+        // isolated-vm's first entry into an isolate from this thread does not count).
+        if (typeof first === 'string') return this.#settle(slot, first, pace);
+        outcome = slot.wait(token);
+        left = timeoutMs - (performance.now() - t0);
+      } else {
+        this.#starts.onIsolateThread++;
+        pass = await this.#gate?.enter(req.fairKey, req.nested);
+        outcome = slot.run(id, token, host, dataJson);
+      }
       const ended = new Promise<never>((_, reject) => {
         // Disposing is the only way to stop both a busy loop and a run parked
         // on a host promise; the pool replaces the isolate.
@@ -215,18 +166,14 @@ export class ScriptSandbox {
           slot.isolate.dispose();
           reject(stopped);
         };
-        timer = setTimeout(() => stop(this.#timeoutError(req.timeoutMs)), req.timeoutMs);
+        timer = setTimeout(() => stop(this.#timeoutError(req.timeoutMs)), left);
         if (req.signal !== undefined) {
           onAbort = () => stop(cancelledError());
           if (req.signal.aborted) onAbort();
           else req.signal.addEventListener('abort', onAbort, { once: true });
         }
       });
-      const json = await Promise.race([outcome, ended]);
-      if (typeof json === 'string') this.#checkPayload('result', json);
-      const result = parseOutcome(json);
-      if ('retry' in result || result.tainted === true) slot.isolate.dispose();
-      return result;
+      return this.#settle(slot, await Promise.race([outcome, ended]), pace);
     } catch (err) {
       throw this.#classify(err, slot, stopped);
     } finally {
@@ -235,6 +182,24 @@ export class ScriptSandbox {
       clearTimeout(timer);
       if (onAbort !== undefined) req.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The run's outcome from its JSON; tells the script's pace how long its first stretch took. */
+  #settle(slot: IsolateSlot, json: unknown, pace: Pace): RunOutcome {
+    if (typeof json === 'string') this.#checkPayload('result', json);
+    const result = parseOutcome(json);
+    if ('retry' in result || result.tainted === true) slot.isolate.dispose();
+    else pace.ran(result.slow === true);
+    return result;
+  }
+
+  #paceOf(compiled: CompiledScript): Pace {
+    let pace = this.#paces.get(compiled);
+    if (pace === undefined) {
+      pace = new Pace();
+      this.#paces.set(compiled, pace);
+    }
+    return pace;
   }
 
   #classify(err: unknown, slot: IsolateSlot, stopped: ScadaLinkError | undefined): ScadaLinkError {

@@ -14,7 +14,8 @@ export {
   type SubmitOutcome,
   type EngineStats,
 } from './engine/engine.js';
-export { SiteRuntime, type SiteRuntimeOptions, type ScriptStats } from './runtime/site-runtime.js';
+export { SiteRuntime, type SiteRuntimeOptions } from './runtime/site-runtime.js';
+export type { ScriptStats } from './runtime/script-runs.js';
 export { DEFAULT_RUN_LIMITS, RunLimitCode, type RunLimits } from './runtime/run-scope.js';
 export { startSiteNode, packageVersion, type SiteNode, type SiteNodeOptions } from './node/site-node.js';
 export {

@@ -6,12 +6,23 @@
 import { ScriptErrorCode, WIRE } from '../protocol.js';
 import { HARDEN_SOURCE } from './harden.js';
 
+/** How the host calls the core's entry (see the end of coreBootstrap). */
+export const EntryMode = { Run: 0, Start: 1, Take: 2, Wait: 3 } as const;
+
+/**
+ * A run whose first stretch (to the body's first await, or its end) took at
+ * least this long (ms, Date.now granularity: more than 1 ms) reports
+ * `slow` in its outcome; the host then starts its script's runs on the
+ * isolate's thread (sandbox.ts).
+ */
+export const SLOW_STRETCH_MS = 2;
+
 /**
  * The generic core, run ONCE in the one context of each isolate, before any
  * run (the pool prepares it in the background). It removes the few built-ins
  * a script has no use for, installs the API through `install`, hardens the
- * realm (harden.ts) and evaluates to the `run` function the host calls for
- * every run on this isolate: `run(scriptId, token, dataJson, evictId)`.
+ * realm (harden.ts) and evaluates to the entry the host calls for every run
+ * on this isolate: `entry(mode, scriptId, token, dataJson, evictId)` (EntryMode).
  *
  * The host reference, `(token, op, argsJson) → Promise<replyJson>`, is set as
  * a global by the host before the core runs; the core captures and deletes it.
@@ -51,7 +62,7 @@ export function coreBootstrap(install: string): string {
   const freeze = Object.freeze, keys = Object.keys, isFrozen = Object.isFrozen;
   const isExtensible = Object.isExtensible, getPrototypeOf = Object.getPrototypeOf;
   const ownKeys = Reflect.ownKeys, deleteProperty = Reflect.deleteProperty;
-  const allSettled = Promise.allSettled.bind(Promise), arrayFrom = Array.from;
+  const allSettled = Promise.allSettled.bind(Promise), arrayFrom = Array.from, dateNow = Date.now;
   const hostErrors = new WeakSet();
   const factories = new Map();
   const applyOptions = { result: { promise: true } };
@@ -138,20 +149,22 @@ export function coreBootstrap(install: string): string {
   const begin = install(hostCall, global);
   Object.defineProperty(global, '${WIRE.invoke}', { value: register });
   const hardened = harden(global);
-  const baseline = new Set(hardened.baseline), resetBuiltins = hardened.resetBuiltins;
+  const baseline = new Set(hardened.baseline), baselineSize = baseline.size, resetBuiltins = hardened.resetBuiltins;
   const baseProto = getPrototypeOf(global);
 
   // Deletes what is not part of the global's baseline; false when something stays.
   function resetGlobals() {
     let clean = isExtensible(global) && getPrototypeOf(global) === baseProto;
     const now = ownKeys(global);
+    // The baseline's keys are all non-configurable (harden.ts): none can be gone, so as many keys means nothing added.
+    if (now.length === baselineSize) return clean;
     for (let i = 0; i < now.length; i++) {
       if (!baseline.has(now[i]) && !deleteProperty(global, now[i])) clean = false;
     }
     return clean;
   }
 
-  return async function run(id, token, dataJson, evictId) {
+  async function run(id, token, dataJson, evictId) {
     if (evictId > 0) factories.delete(evictId);
     // The writable built-ins are put back here, once per run, and the global
     // checked again: code of an ended run that was still queued may have run
@@ -162,9 +175,14 @@ export function coreBootstrap(install: string): string {
     const run = { token: token, active: true, inflight: new Set() };
     current = run;
     let outcome;
+    let slow = false;
     try {
+      // The first stretch (to the body's first await or its end) is timed: the host runs it on its own thread only for scripts whose first stretches are short.
+      const t0 = dateNow();
       if (typeof begin === 'function') begin(parse(dataJson));
-      const value = await body.call(global);
+      const pending = body.call(global);
+      slow = dateNow() - t0 >= ${SLOW_STRETCH_MS};
+      const value = await pending;
       try {
         outcome = value === undefined ? '{"ok":true}' : stringify({ ok: true, value: value });
       } catch (e) {
@@ -178,8 +196,30 @@ export function coreBootstrap(install: string): string {
     }
     await settleInflight(run);
     run.active = false;
+    if (slow) outcome = outcome.slice(0, -1) + ',"slow":true}';
     // Something the run left on the global object cannot be removed: the host discards the isolate.
     return resetGlobals() ? outcome : outcome.slice(0, -1) + ',"tainted":true}';
+  }
+
+  // The run started last by START (the host's thread), for TAKE and WAIT.
+  let started;
+  // The entry the host calls for every run: RUN (on the isolate's thread) resolves to the
+  // outcome; START begins a run and returns nothing (its first stretch runs within the call);
+  // TAKE, right after, returns its outcome if it settled in that call; WAIT resolves to it.
+  return function entry(mode, id, token, dataJson, evictId) {
+    if (mode === ${EntryMode.Run}) return run(id, token, dataJson, evictId);
+    if (mode === ${EntryMode.Start}) {
+      const s = { token: token, outcome: undefined, promise: undefined };
+      started = s;
+      s.promise = run(id, token, dataJson, evictId);
+      s.promise.then(function (outcome) { s.outcome = outcome; }, function () {});
+      return undefined;
+    }
+    const s = started;
+    if (s === undefined || s.token !== token) throw new TypeErrorCtor('no run ' + token + ' was started');
+    if (mode === ${EntryMode.Take}) return s.outcome;
+    started = undefined;
+    return s.promise;
   };
 })(globalThis, ${install}, ${HARDEN_SOURCE});
 `;

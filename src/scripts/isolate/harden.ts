@@ -99,16 +99,28 @@ export const HARDEN_SOURCE = `function (global) {
     if (obj !== global && !writable.includes(obj)) freeze(obj);
   }
 
+  // Snapshot descriptors have no prototype: restoring one (defineProperty reads
+  // get, set, value... through the prototype chain) must not see what a run put
+  // on Object.prototype.
+  function bare(desc) {
+    const out = { __proto__: null };
+    for (const k of ownKeys(desc)) out[k] = desc[k];
+    return out;
+  }
   const snapshots = writable.map((obj) => {
     const keys = ownKeys(obj);
-    const descs = keys.map((key) => getOwnPropertyDescriptor(obj, key));
+    const descs = keys.map((key) => bare(getOwnPropertyDescriptor(obj, key)));
     return { obj, keys, keySet: new Set(keys), descs, proto: getPrototypeOf(obj) };
   });
   const isExtensible = Object.isExtensible, deleteProperty = Reflect.deleteProperty;
   const defineOwn = Reflect.defineProperty, setPrototypeOf = Reflect.setPrototypeOf;
+  // Own properties of the current descriptor only: a missing one would be read
+  // from Object.prototype, where a run may have left a getter.
   function sameDesc(a, b) {
-    return a !== undefined && a.value === b.value && a.get === b.get && a.set === b.set &&
-      a.writable === b.writable && a.enumerable === b.enumerable && a.configurable === b.configurable;
+    if (a === undefined || a.enumerable !== b.enumerable || a.configurable !== b.configurable) return false;
+    return 'value' in b
+      ? hasOwn(a, 'value') && a.value === b.value && a.writable === b.writable
+      : hasOwn(a, 'get') && a.get === b.get && a.set === b.set;
   }
   // Reads descriptors only, and calls no method of the four writable objects
   // (Set and Reflect are frozen): no code a run left behind runs here.

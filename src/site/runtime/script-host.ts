@@ -1,27 +1,11 @@
-import {
-  AuditKind,
-  Channel,
-  DeliveryError,
-  OperationStatus,
-  ScadaLinkError,
-  type TrackedOperationId,
-  isTrackedOperationId,
-  ownValue,
-  type Redactor,
-  uuidv7,
-} from '../../commons/index.js';
+// A run's host: the handlers of every script API call, bound to one run
+// (its instance, its scope, its open database handles).
+import { Channel, DeliveryError, ScadaLinkError, ownValue, type Redactor } from '../../commons/index.js';
 import type { ProjectConfig } from '../../config/index.js';
 import type { HttpCaller, SqlConnection, SqlConnections, SqlTransaction } from '../../integrations/index.js';
-import {
-  type JsonObject,
-  type JsonValue,
-  type ScriptHost,
-  ScriptErrorCode,
-  type TrackingStatus,
-  defineScriptHost,
-  utf8SizeOver,
-} from '../../scripts/index.js';
+import { type JsonObject, type JsonValue, type ScriptHost, defineScriptHost } from '../../scripts/index.js';
 import type { AttemptObserver, AttemptRecord, StoreAndForwardEngine } from '../engine/engine.js';
+import { attemptOutcome, capLine, checkSize, recordApiCall, trackingStatus } from './host-helpers.js';
 import { NOTIFICATION_TARGET, type NotificationRequest, type Notifications } from './notify-handler.js';
 import { redactingHost } from './redaction.js';
 import type { RunScope } from './run-scope.js';
@@ -62,44 +46,20 @@ export interface RunHost {
   release(): Promise<void>;
 }
 
-function trackingStatus(services: HostServices, id: string): TrackingStatus | null {
-  if (!isTrackedOperationId(id)) return null;
-  const s = services.store.status(id);
-  if (!s) return null;
+/**
+ * The host of one run. Most runs make few host calls or none (issue 10 point
+ * 3: a trivial run must cost little), so the handlers, their closures and the
+ * run's handle maps are built at the run's first host call.
+ */
+export function createRunHost(services: HostServices, run: RunContext): RunHost {
+  let built: RunHost | undefined;
   return {
-    TrackedOperationId: s.trackedOperationId,
-    Status: s.status,
-    RetryCount: s.retryCount,
-    LastError: s.lastError,
-    HttpStatus: s.httpStatus,
-    CreatedAtUtc: s.createdAtUtc,
-    UpdatedAtUtc: s.updatedAtUtc,
-    TerminalAtUtc: s.terminalAtUtc,
+    host: { call: (op, args) => (built ??= buildRunHost(services, run)).host.call(op, args) },
+    release: () => (built === undefined ? Promise.resolve() : built.release()),
   };
 }
 
-/**
- * Refuses a value a run hands to the site that is larger than the script payload limit (issue 10: a 20 MB
- * argument was written whole into a log line and an attribute), naming what was refused.
- */
-function checkSize(limitBytes: number, what: string, text: string): void {
-  const sizeBytes = utf8SizeOver(text, limitBytes);
-  if (sizeBytes === undefined) return;
-  throw new ScadaLinkError(ScriptErrorCode.PayloadTooLarge, `the ${what} is ${sizeBytes} bytes; the limit is ${limitBytes}`, {
-    details: { what, sizeBytes, limitBytes },
-  });
-}
-
-/** A log line cut to its first `limitBytes` bytes (whole characters), followed by a note of its size. */
-export function capLine(limitBytes: number, line: string): string {
-  const sizeBytes = utf8SizeOver(line, limitBytes);
-  if (sizeBytes === undefined) return line;
-  // encodeInto writes whole characters only, so the cut never splits one.
-  const { read } = new TextEncoder().encodeInto(line, new Uint8Array(limitBytes));
-  return `${line.slice(0, read)}… [log line cut: ${sizeBytes} bytes; the limit is ${limitBytes}]`;
-}
-
-export function createRunHost(services: HostServices, run: RunContext): RunHost {
+function buildRunHost(services: HostServices, run: RunContext): RunHost {
   const connections = new Map<string, SqlConnection>();
   const transactions = new Map<string, SqlTransaction>();
   let nextHandle = 0;
@@ -300,46 +260,4 @@ export function createRunHost(services: HostServices, run: RunContext): RunHost 
 /** Route.To reaches instances from central's Inbound API scripts; a site script calls its own instance or a shared script. */
 function centralOnly(): never {
   throw new ScadaLinkError('CENTRAL_ONLY_API', 'Route.To is available only in Inbound API method scripts, which run at central');
-}
-
-/**
- * A synchronous call is audited as `ApiCall` (DESIGN §3.1). The script goes on
- * once the event is committed; a failure to record it is counted and logged,
- * never thrown (audit never breaks work).
- */
-/** A failed call's outcome: transient when the error says the target may answer later, else permanent. */
-function attemptOutcome(err: unknown): AttemptRecord['outcome'] {
-  return err instanceof DeliveryError && err.transient ? 'transient' : 'permanent';
-}
-
-async function recordApiCall(
-  services: HostServices,
-  run: RunContext,
-  target: string,
-  error: DeliveryError | undefined,
-  httpStatus: number | null,
-  durationMs: number,
-): Promise<void> {
-  const store = services.store;
-  const event = {
-    eventId: uuidv7(),
-    trackedOperationId: null as TrackedOperationId | null,
-    kind: AuditKind.ApiCall,
-    status: error ? OperationStatus.Failed : OperationStatus.Delivered,
-    channel: Channel.ApiOutbound,
-    target,
-    occurredAtUtc: new Date().toISOString(),
-    actor: { type: 'script' as const, instance: run.instance, script: run.script },
-    sourceNode: services.nodeName,
-    error: error?.message ?? null,
-    httpStatus,
-    durationMs,
-    operation: null,
-  };
-  await store.committer
-    .run(() => store.outbox.append(event))
-    .catch((err: unknown) => {
-      store.counters.auditWriteFailures++;
-      services.log('warn', run.instance, run.script, `audit of a synchronous call was not recorded: ${String(err)}`);
-    });
 }

@@ -2,26 +2,25 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Channel, type OperationSnapshot, OperationStatus, type Redactor, ScadaLinkError, createRedactor, describeError, ownValue } from '../../commons/index.js';
-import { type InstanceConfig, type ProjectConfig, type ScriptConfig, type SharedScriptConfig, projectSecrets } from '../../config/index.js';
+import { type ProjectConfig, projectSecrets } from '../../config/index.js';
 import { ThreadedHttpGateway, SqlConnections } from '../../integrations/index.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue, ScriptRuntime, processComputeGate } from '../../scripts/index.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type JsonObject, type JsonValue } from '../../scripts/index.js';
 import { type AttemptObserver, StoreAndForwardEngine } from '../engine/engine.js';
 import { SITE_DB_FILE, type SynchronousMode } from '../store/database.js';
 import type { NewSiteEvent } from '../store/event-log.js';
 import { SiteStore } from '../store/site-store.js';
 import { DEFAULT_TRACKING_RETENTION_MS } from '../store/tracking.js';
 import { apiOutboundHandler } from './api-handler.js';
-import { type AttributeChange, InstanceState } from './attributes.js';
+import { InstanceState } from './attributes.js';
 import { createSqliteFolders, dbOutboundHandler } from './db-handler.js';
 import { Notifications, notificationHandler } from './notify-handler.js';
 import { redactingHandler } from './redaction.js';
-import { type HostServices, createRunHost } from './script-host.js';
-import { DEFAULT_RUN_LIMITS, type RunLimits, RunScope } from './run-scope.js';
-import { type Ticker, TriggerQueue, startTicker } from './triggers.js';
+import { DEFAULT_RUN_LIMITS, type RunLimits } from './run-scope.js';
+import { type ScriptStats, ScriptRuns } from './script-runs.js';
+import { InstanceTriggers } from './instance-triggers.js';
 import { lockDataDir } from './data-lock.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const MAX_SHARED_DEPTH = 8;
 
 export interface SiteRuntimeOptions {
   readonly project: ProjectConfig;
@@ -44,18 +43,6 @@ export interface SiteRuntimeOptions {
   readonly onAttempt?: AttemptObserver;
 }
 
-export interface ScriptStats {
-  executions: number;
-  errors: number;
-  timeouts: number;
-}
-
-interface Triggered {
-  readonly script: ScriptConfig;
-  readonly params: JsonObject;
-  readonly trigger: string;
-}
-
 /** One site: its store, engine, integrations, instances, triggers and scripts. */
 export class SiteRuntime {
   readonly site: string;
@@ -64,20 +51,15 @@ export class SiteRuntime {
   readonly engine: StoreAndForwardEngine;
   readonly gateway = new ThreadedHttpGateway();
   readonly notifications = new Notifications(() => this.project.smtp);
-  readonly scriptStats: ScriptStats = { executions: 0, errors: 0, timeouts: 0 };
   /** Takes the project's secrets out of error text on its way to the store, the log and the scripts. */
   readonly redactor: Redactor;
   private project: ProjectConfig;
   private sql: SqlConnections;
   private readonly logger: Logger;
   private readonly instances = new Map<string, InstanceState>();
-  private readonly queues = new Map<string, TriggerQueue<Triggered>>();
-  private readonly runtimes = new Map<number, ScriptRuntime>();
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly triggers: InstanceTriggers;
+  private readonly runs: ScriptRuns;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly tickers: Ticker[] = [];
-  private readonly services: HostServices;
-  private readonly runLimits: RunLimits;
   private stopping = false;
   private reportingAuditFailure = false;
   private readonly unlock: () => void;
@@ -89,7 +71,6 @@ export class SiteRuntime {
     this.nodeName = options.nodeName ?? `${this.site}@${hostname()}`;
     this.redactor = createRedactor(projectSecrets(this.project));
     this.logger = options.logger;
-    this.runLimits = { ...DEFAULT_RUN_LIMITS, ...options.scriptRunLimits };
     createSqliteFolders(this.project, options.dataDir);
     this.sql = new SqlConnections(this.project.databases);
     this.unlock = lockDataDir(options.dataDir);
@@ -133,7 +114,23 @@ export class SiteRuntime {
     for (const inst of Object.values(this.project.instances)) {
       if (inst.site === this.site) this.instances.set(inst.code, new InstanceState(inst, this.store.db));
     }
-    this.services = {
+    this.runs = new ScriptRuns({
+      config: () => this.project,
+      store: this.store,
+      logger: this.logger,
+      redactor: this.redactor,
+      runLimits: { ...DEFAULT_RUN_LIMITS, ...options.scriptRunLimits },
+      payloadLimitBytes: options.scriptPayloadLimitBytes,
+      warmIsolates: options.scriptWarmIsolates,
+      stopping: () => this.stopping,
+    });
+    this.triggers = new InstanceTriggers({
+      run: (instance, script, params, trigger) => this.runs.execute(instance, script, params, trigger),
+      queueFull: (instance, script, trigger) =>
+        this.recordEvent({ level: 'error', category: 'ScriptError', instance, script, message: `trigger queue full: ${trigger} run not started` }),
+      stopping: () => this.stopping,
+    });
+    this.runs.services = {
       config: () => this.project,
       store: this.store,
       engine: this.engine,
@@ -146,7 +143,7 @@ export class SiteRuntime {
       payloadLimitBytes: options.scriptPayloadLimitBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
       getAttribute: (instance, name) => this.instance(instance).get(name),
       setAttribute: (instance, name, value) => this.setAttribute(instance, name, value),
-      callShared: (instance, caller, name, params, scope) => this.callShared(instance, caller, name, params, scope),
+      callShared: (instance, caller, name, params, scope) => this.runs.callShared(instance, caller, name, params, scope),
       log: (level, instance, script, message) => this.logger[level]({ instance, script }, this.redactor.text(message)),
     };
   }
@@ -175,22 +172,7 @@ export class SiteRuntime {
       }
     });
     this.engine.start();
-    for (const state of this.instances.values()) {
-      for (const script of Object.values(state.config.scripts)) {
-        for (const trigger of script.triggers) {
-          if (trigger.type !== 'interval') continue;
-          // One tick may wait while the previous run still runs (or waits for a
-          // sandbox behind other instances' runs), so a run that ends late
-          // loses no tick; a second one is skipped, so ticks never pile up.
-          this.tickers.push(
-            startTicker(trigger.everyMs, () => {
-              const q = this.queue(state.config, script);
-              if (!q.waiting((item) => item.trigger === 'interval')) q.push({ script, params: {}, trigger: 'interval' });
-            }),
-          );
-        }
-      }
-    }
+    this.triggers.startIntervals([...this.instances.values()].map((state) => state.config));
     const purge = setInterval(() => this.purge(), DAY_MS);
     purge.unref();
     this.timers.push(purge);
@@ -251,53 +233,18 @@ export class SiteRuntime {
       const { attribute, value } = change;
       for (const alarm of change.raised) this.logger.info({ instance, alarm, attribute, value }, 'alarm raised');
       for (const alarm of change.cleared) this.logger.info({ instance, alarm, attribute, value }, 'alarm cleared');
-      this.fireTriggers(state.config, change);
+      this.triggers.fire(state.config, change);
     }
-  }
-
-  private fireTriggers(inst: InstanceConfig, change: AttributeChange): void {
-    if (this.stopping) return;
-    for (const script of Object.values(inst.scripts)) {
-      for (const t of script.triggers) {
-        if (t.type === 'attributeChange' && t.attribute === change.attribute) {
-          const params = { attribute: change.attribute, value: change.value, previous: change.previous };
-          this.queue(inst, script).push({ script, params, trigger: 'attributeChange' });
-        } else if (t.type === 'alarm' && change.raised.includes(t.alarm)) {
-          const params = { alarm: t.alarm, attribute: change.attribute, value: change.value };
-          this.queue(inst, script).push({ script, params, trigger: 'alarm' });
-        }
-      }
-    }
-  }
-
-  private queue(inst: InstanceConfig, script: ScriptConfig): TriggerQueue<Triggered> {
-    const key = `${inst.code}\u0000${script.name}`;
-    let q = this.queues.get(key);
-    if (!q) {
-      q = new TriggerQueue<Triggered>(
-        async (item) => {
-          await this.execute(inst.code, item.script, item.params, item.trigger).catch(() => undefined);
-        },
-        (item) => {
-          this.recordEvent({
-            level: 'error',
-            category: 'ScriptError',
-            instance: inst.code,
-            script: script.name,
-            message: `trigger queue full: ${item.trigger} run not started`,
-          });
-        },
-      );
-      this.queues.set(key, q);
-    }
-    return q;
   }
 
   /** Script isolates alive now (warm or running), over every script memory limit in use. */
   get scriptIsolates(): number {
-    let n = 0;
-    for (const rt of this.runtimes.values()) n += rt.isolates;
-    return n;
+    return this.runs.isolates;
+  }
+
+  /** Script runs started, failed and timed out since the site started (the node's /metrics). */
+  get scriptStats(): ScriptStats {
+    return this.runs.stats;
   }
 
   /**
@@ -312,115 +259,17 @@ export class SiteRuntime {
       throw new ScadaLinkError('SCRIPT_NOT_CALLABLE', `script ${instance}.${script} has no call trigger`);
     }
     const bounded = timeoutMs === undefined || timeoutMs >= cfg.timeoutMs ? cfg : { ...cfg, timeoutMs: Math.max(1, timeoutMs) };
-    return this.execute(instance, bounded, params, 'call');
+    return this.runs.execute(instance, bounded, params, 'call');
   }
 
   /** Largest JSON a run takes as arguments or returns, in bytes. */
   get payloadLimitBytes(): number {
-    return this.services.payloadLimitBytes;
-  }
-
-  /**
-   * Scripts.Call: the nested run joins its caller's tree (issue 10 point 6):
-   * it is cancelled when its caller ends, gets at most what is left of the
-   * root run's time and counts against the root run's limits.
-   */
-  private callShared(instance: string, caller: string, name: string, params: JsonObject, parent: RunScope): Promise<JsonValue> {
-    const shared = ownValue(this.project.sharedScripts, name);
-    if (!shared) return Promise.reject(new ScadaLinkError('UNKNOWN_SCRIPT', `no shared script ${name}`));
-    if (parent.depth + 1 > MAX_SHARED_DEPTH) {
-      return Promise.reject(new ScadaLinkError('SCRIPT_RECURSION', `Scripts.Call nested deeper than ${MAX_SHARED_DEPTH} (from ${caller})`));
-    }
-    let nested: ReturnType<RunScope['nested']>;
-    try {
-      nested = parent.nested(shared.timeoutMs);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.execute(instance, shared, params, `Scripts.Call from ${caller}`, nested).finally(nested.done);
-  }
-
-  private runtimeFor(memoryMb: number): ScriptRuntime {
-    let rt = this.runtimes.get(memoryMb);
-    if (!rt) {
-      rt = new ScriptRuntime({
-        memoryMb,
-        maxPayloadBytes: this.options.scriptPayloadLimitBytes,
-        warmIsolates: this.options.scriptWarmIsolates,
-        // One gate for all memory limits: the runs of every sandbox share the node's cores.
-        computeGate: processComputeGate(),
-        onCatastrophicError: (message) => this.logger.fatal({ message }, 'script isolate lost; ending the process'),
-      });
-      this.runtimes.set(memoryMb, rt);
-    }
-    return rt;
-  }
-
-  private async execute(
-    instance: string,
-    script: ScriptConfig | SharedScriptConfig,
-    params: JsonObject,
-    trigger: string,
-    nested?: { readonly scope: RunScope; readonly timeoutMs: number },
-  ): Promise<JsonValue> {
-    if (this.stopping && nested === undefined) throw new ScadaLinkError('SITE_STOPPING', 'the site is stopping');
-    const scope = nested?.scope ?? RunScope.root(this.runLimits, script.timeoutMs);
-    const depth = scope.depth;
-    const timeoutMs = nested?.timeoutMs ?? script.timeoutMs;
-    const run = createRunHost(this.services, { instance, script: script.name, scope });
-    const promise = this.runtimeFor(script.memoryMb)
-      .run({
-        source: script.source,
-        language: script.language,
-        filename: script.file,
-        timeoutMs,
-        parameters: params,
-        host: run.host,
-        signal: scope.signal,
-        onScriptThrew: () => scope.cancelNested(),
-        // Fair to instances: a nested run (Scripts.Call) belongs to its root run's instance, which is this one.
-        fairKey: instance,
-        nested: depth > 0,
-      })
-      // As soon as the run settles, however it ended, the runs it started end too.
-      .finally(() => scope.end());
-    this.running.add(promise);
-    this.scriptStats.executions++;
-    try {
-      return (await promise) ?? null;
-    } catch (thrown) {
-      // The script may have put what an integration told it into its own error.
-      const err = this.redactor.error(thrown);
-      // A shared script's failure is the caller's to handle or to fail with: logged once, at the top.
-      if (depth > 0) {
-        const code = err instanceof ScadaLinkError ? err.code : 'SCRIPT_ERROR';
-        this.logger.debug({ instance, script: script.name, trigger, depth, timeoutMs, code }, 'nested script run failed');
-        throw err;
-      }
-      this.scriptStats.errors++;
-      const code = err instanceof ScadaLinkError ? err.code : 'SCRIPT_ERROR';
-      if (code === 'SCRIPT_TIMEOUT') this.scriptStats.timeouts++;
-      this.logger.warn({ instance, script: script.name, trigger, code, err: describeError(err) }, 'script failed');
-      await this.store
-        .logEvent({
-          level: 'error',
-          category: 'ScriptError',
-          instance,
-          script: script.name,
-          message: `${trigger}: ${describeError(err)}`,
-          details: { code, trigger },
-        })
-        .catch(() => undefined);
-      throw err;
-    } finally {
-      this.running.delete(promise);
-      await run.release();
-    }
+    return this.runs.services.payloadLimitBytes;
   }
 
   /** Resolves once no script run, nested ones included, is in progress. */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  idle(): Promise<void> {
+    return this.runs.idle();
   }
 
   /**
@@ -431,18 +280,18 @@ export class SiteRuntime {
     if (this.stopping) return;
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
-    for (const t of this.tickers) t.stop();
+    this.triggers.stop();
     const deadline = Date.now() + deadlineMs;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([...this.running]),
+      Promise.allSettled([...this.runs.running]),
       new Promise((resolve) => {
         timer = setTimeout(resolve, deadlineMs);
       }),
     ]);
     clearTimeout(timer);
     await this.engine.stop(Math.max(0, deadline - Date.now()));
-    for (const rt of this.runtimes.values()) rt.dispose();
+    this.runs.dispose();
     await this.sql.close();
     await this.gateway.close();
     await this.notifications.close();

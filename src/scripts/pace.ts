@@ -1,0 +1,60 @@
+// Where a script's runs start (issue 10 point 3).
+//
+// A run's first stretch (from its start to the body's first await, or its
+// end) can run on the Node thread itself, within one synchronous crossing
+// into the isolate: a run that settles there (a trivial script, one that
+// only computes a little) costs no hand-over to isolated-vm's thread and
+// back, which is most of what such a run costs. But the Node thread serves
+// HTTP, timers and every other run's host calls, so only scripts that have
+// shown short first stretches start there:
+//
+// - a script starts on the isolate's thread; once FAST_RUNS of its runs in a
+//   row had first stretches under SLOW_STRETCH_MS, its runs start on the Node
+//   thread;
+// - a run there whose first stretch takes longer sends its script back to the
+//   isolate's thread (the stretch was not cut: it blocked the Node thread
+//   that long, once); it earns its place again with twice as many fast runs
+//   each time it loses it;
+// - a first stretch on the Node thread is cut at NODE_THREAD_LIMIT_MS: the
+//   isolate is disposed (the stretch stopped anywhere) and the run starts
+//   again on another isolate's thread. Nothing it did reached the host: its
+//   host calls are served only after the stretch, and the ended run's are
+//   refused. So the Node thread is never blocked longer than that by a run.
+
+export { SLOW_STRETCH_MS } from './isolate/core.js';
+
+/**
+ * The longest a first stretch may hold the Node thread (ms) before it is cut
+ * and run elsewhere: the compute gate's slice (compute-gate.ts). It is wall
+ * time, so it must stay well above what a busy machine's scheduler can take
+ * from a short stretch (a cut costs an isolate).
+ */
+export const NODE_THREAD_LIMIT_MS = 50;
+
+/** Fast runs in a row a script needs before its runs start on the Node thread (doubled per place lost, up to 2^10 times). */
+export const FAST_RUNS = 4;
+
+export class Pace {
+  /** The script's runs start on the Node thread. */
+  onNodeThread = false;
+  #fastRuns = 0;
+  #demotions = 0;
+
+  /** A run of the script ended; `slow`: its first stretch took SLOW_STRETCH_MS or more. */
+  ran(slow: boolean): void {
+    if (slow) {
+      this.demote();
+      return;
+    }
+    if (this.onNodeThread) return;
+    this.#fastRuns++;
+    if (this.#fastRuns >= FAST_RUNS * 2 ** Math.min(this.#demotions, 10)) this.onNodeThread = true;
+  }
+
+  /** The script's runs start on the isolate's thread again. */
+  demote(): void {
+    if (this.onNodeThread) this.#demotions++;
+    this.onNodeThread = false;
+    this.#fastRuns = 0;
+  }
+}
