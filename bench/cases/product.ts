@@ -16,7 +16,7 @@ import { startSink } from '../lib/sink.js';
 import { erpSystem, openSite, orderRequest } from '../lib/site.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ callers: 64, baselineCallers: 64, concurrency: 64, duration: 8, warmup: 2, warm: 8, siteProf: '' });
+const opt = flags({ callers: 64, baselineCallers: 64, concurrency: 64, duration: 8, warmup: 2, warm: 8, max: 0, siteProf: '' });
 const window = { warmupMs: opt.warmup * 1000, durationMs: opt.duration * 1000 };
 
 const tmp = scratchDir();
@@ -40,7 +40,7 @@ try {
 
   // Product: the site process, its admin API, the script, the same engine inside.
   const project = writeBenchProject(join(tmp.dir, 'project'), sink.url, opt.concurrency);
-  const site = await startSiteProcess(project, join(tmp.dir, 'data'), ['--script-warm-isolates', String(opt.warm)], opt.siteProf);
+  const site = await startSiteProcess(project, join(tmp.dir, 'data'), ['--script-warm-isolates', String(opt.warm), ...(opt.max > 0 ? ['--script-max-isolates', String(opt.max)] : [])], opt.siteProf);
   const client = httpClient(site.url, opt.callers);
   try {
     product = await measureLevel({

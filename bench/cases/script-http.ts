@@ -20,14 +20,14 @@ import { measureLevel } from '../lib/site-load.js';
 import { startSink } from '../lib/sink.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, siteProf: '', targets: 'health,attributes,trivial,cached', reference: true });
+const opt = flags({ levels: '1,4,64', duration: 3, warmup: 1, warm: 8, max: 0, siteProf: '', targets: 'health,attributes,trivial,cached', reference: true });
 // `--reference=false` (for a profile of one target alone) skips the reference and the figures over it.
 const chosen = new Set([...(opt.reference ? ['health'] : []), ...opt.targets.split(',')]);
 
 const tmp = scratchDir();
 const sink = await startSink();
 const project = writeBenchProject(join(tmp.dir, 'project'), sink.url);
-const site = await startSiteProcess(project, join(tmp.dir, 'data'), ['--script-warm-isolates', String(opt.warm)], opt.siteProf);
+const site = await startSiteProcess(project, join(tmp.dir, 'data'), ['--script-warm-isolates', String(opt.warm), ...(opt.max > 0 ? ['--script-max-isolates', String(opt.max)] : [])], opt.siteProf);
 
 const metrics: Record<string, number> = {};
 const checks: Record<string, unknown> = {};

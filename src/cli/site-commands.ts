@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MAX_PAGE, ScadaLinkError, TELEMETRY_LIMITS } from '../commons/index.js';
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_WARM_ISOLATES } from '../scripts/index.js';
+import { DEFAULT_MAX_ISOLATES, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_WARM_ISOLATES } from '../scripts/index.js';
 import { DEFAULT_RUN_LIMITS, EVENT_CATEGORIES, EVENT_LEVELS, SITE_DB_FILE, SiteStore, type SynchronousMode, eventsQuery, parkedQuery, startSiteNode } from '../site/index.js';
 import {
   agoOption,
@@ -58,6 +58,7 @@ export function registerSiteCommands(program: Command): void {
     .option('--central-tls', 'dial central over TLS, trusting the system CAs')
     .option('--script-payload-limit <bytes>', "largest JSON a script run takes as arguments or returns", String(DEFAULT_MAX_PAYLOAD_BYTES))
     .option('--script-warm-isolates <n>', 'script isolates kept warm, ready for a run', String(DEFAULT_WARM_ISOLATES))
+    .option('--script-max-isolates <n>', `script runs in progress at once per script memory limit (default ${DEFAULT_MAX_ISOLATES}, or --script-warm-isolates if higher)`)
     .option('--script-max-nested-calls <n>', 'Scripts.Call one run and the runs it starts may make in all', String(DEFAULT_RUN_LIMITS.maxNestedCalls))
     .option('--script-max-concurrent-nested <n>', 'Scripts.Call of one run and the runs it starts in flight at once', String(DEFAULT_RUN_LIMITS.maxConcurrentNested))
     .option('--script-max-operations <n>', 'CachedCall, CachedWrite and Notify.Send one run and the runs it starts may submit', String(DEFAULT_RUN_LIMITS.maxOperations))
@@ -164,6 +165,7 @@ interface RunOptions {
   centralTls?: boolean;
   scriptPayloadLimit: string;
   scriptWarmIsolates: string;
+  scriptMaxIsolates?: string;
   scriptMaxNestedCalls: string;
   scriptMaxConcurrentNested: string;
   scriptMaxOperations: string;
@@ -176,6 +178,11 @@ function runOptions(opts: RunOptions) {
   if (opts.central === undefined && (opts.centralCa !== undefined || opts.centralTls === true)) {
     throw invalidOption(opts.centralCa !== undefined ? '--central-ca' : '--central-tls', 'needs --central (the address to dial)');
   }
+  const warm = wholeOption('--script-warm-isolates', opts.scriptWarmIsolates, 0, MAX_SCRIPT_ISOLATES);
+  const maxIsolates = opts.scriptMaxIsolates === undefined ? undefined : wholeOption('--script-max-isolates', opts.scriptMaxIsolates, 1, MAX_SCRIPT_ISOLATES);
+  if (maxIsolates !== undefined && maxIsolates < warm) {
+    throw invalidOption('--script-max-isolates', `must be at least --script-warm-isolates (${warm}), not ${maxIsolates}`);
+  }
   return {
     projectDir: opts.project === undefined ? undefined : directoryOption('--project', opts.project),
     dataDir: pathOption('--data', opts.data),
@@ -185,7 +192,8 @@ function runOptions(opts: RunOptions) {
     synchronous: synchronous as SynchronousMode,
     shutdownDeadlineMs: durationOption('--shutdown-deadline', opts.shutdownDeadline, MAX_SHUTDOWN_DEADLINE_MS),
     scriptPayloadLimitBytes: wholeOption('--script-payload-limit', opts.scriptPayloadLimit, 1024, MAX_SCRIPT_PAYLOAD_BYTES),
-    scriptWarmIsolates: wholeOption('--script-warm-isolates', opts.scriptWarmIsolates, 0, MAX_SCRIPT_ISOLATES),
+    scriptWarmIsolates: warm,
+    scriptMaxIsolates: maxIsolates,
     scriptRunLimits: {
       maxNestedCalls: wholeOption('--script-max-nested-calls', opts.scriptMaxNestedCalls, 0, MAX_RUN_LIMIT),
       maxConcurrentNested: wholeOption('--script-max-concurrent-nested', opts.scriptMaxConcurrentNested, 1, MAX_CONCURRENT_NESTED),

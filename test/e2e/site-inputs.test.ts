@@ -194,7 +194,7 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
     expect(wrong).toEqual([]);
   }, TABLE_MS);
 
-  it('site CLI: each bad option of `site run` exits 2 naming it before anything starts (port, host, synchronous, shutdown-deadline, central, central-ca, central-tls, script-payload-limit, script-warm-isolates, script-max-nested-calls, script-max-concurrent-nested, script-max-operations, project, data, site)', async () => {
+  it('site CLI: each bad option of `site run` exits 2 naming it before anything starts (port, host, synchronous, shutdown-deadline, central, central-ca, central-tls, script-payload-limit, script-warm-isolates, script-max-isolates, script-max-nested-calls, script-max-concurrent-nested, script-max-operations, project, data, site)', async () => {
     const fresh = join(tmp.dir, 'never-created');
     const run = (...args: string[]): string[] => ['site', '--project', projectDir, '--data', fresh, ...args];
     const cases: readonly [string, string[]][] = [
@@ -215,6 +215,9 @@ describe('issue 9 point 4: strict site CLI options and site admin API parameters
       ['--script-payload-limit', run('--script-payload-limit', '1e6')],
       ['--script-warm-isolates', run('--script-warm-isolates', '65')],
       ['--script-warm-isolates', run('--script-warm-isolates', '-1')],
+      ['--script-max-isolates', run('--script-max-isolates', '0')],
+      ['--script-max-isolates', run('--script-max-isolates', '65')],
+      ['--script-max-isolates', run('--script-warm-isolates', '32', '--script-max-isolates', '16')],
       ['--script-max-nested-calls', run('--script-max-nested-calls', '1000001')],
       ['--script-max-nested-calls', run('--script-max-nested-calls', '1e3')],
       ['--script-max-concurrent-nested', run('--script-max-concurrent-nested', '0')],

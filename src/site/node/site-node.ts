@@ -42,6 +42,8 @@ export interface SiteNodeOptions {
   readonly scriptPayloadLimitBytes?: number;
   /** Script isolates kept warm (default the sandbox's; docs/site.md). */
   readonly scriptWarmIsolates?: number;
+  /** Most script runs in progress at once per script memory limit (default the sandbox's; docs/site.md). */
+  readonly scriptMaxIsolates?: number;
   /** Limits of one script run and the runs it starts through Scripts.Call (defaults DEFAULT_RUN_LIMITS; docs/scripts.md). */
   readonly scriptRunLimits?: Partial<RunLimits>;
   /** Bearer token for the admin API (see server.ts); without one it is loopback-only. */
@@ -112,6 +114,7 @@ export async function startSiteNode(options: SiteNodeOptions): Promise<SiteNode>
       pollIntervalMs: options.pollIntervalMs,
       scriptPayloadLimitBytes: options.scriptPayloadLimitBytes,
       scriptWarmIsolates: options.scriptWarmIsolates,
+      scriptMaxIsolates: options.scriptMaxIsolates,
       scriptRunLimits: options.scriptRunLimits,
       onAttempt: (attempt) => onAttempt(attempt),
     });

@@ -25,6 +25,7 @@ export interface ScriptRunsOptions {
   readonly runLimits: RunLimits;
   readonly payloadLimitBytes?: number;
   readonly warmIsolates?: number;
+  readonly maxIsolates?: number;
   /** True once the site stops: no new root run starts. */
   readonly stopping: () => boolean;
 }
@@ -86,6 +87,7 @@ export class ScriptRuns {
         memoryMb,
         maxPayloadBytes: this.o.payloadLimitBytes,
         warmIsolates: this.o.warmIsolates,
+        ...(this.o.maxIsolates === undefined ? {} : { maxIsolates: this.o.maxIsolates }),
         // One gate for all memory limits: the runs of every sandbox share the node's cores.
         computeGate: processComputeGate(),
         onCatastrophicError: (message) => this.o.logger.fatal({ message }, 'script isolate lost; ending the process'),

@@ -37,6 +37,8 @@ export interface SiteRuntimeOptions {
   readonly scriptPayloadLimitBytes?: number;
   /** Script isolates kept warm per script memory limit (default the sandbox's, DEFAULT_WARM_ISOLATES). */
   readonly scriptWarmIsolates?: number;
+  /** Most script runs in progress at once per script memory limit (default the sandbox's, DEFAULT_MAX_ISOLATES or the warm count if higher). */
+  readonly scriptMaxIsolates?: number;
   /** Limits of one root run and the runs it starts (default DEFAULT_RUN_LIMITS; docs/scripts.md). */
   readonly scriptRunLimits?: Partial<RunLimits>;
   /** Told every attempt against an external system, a database or the SMTP server (the node's /metrics). */
@@ -122,6 +124,7 @@ export class SiteRuntime {
       runLimits: { ...DEFAULT_RUN_LIMITS, ...options.scriptRunLimits },
       payloadLimitBytes: options.scriptPayloadLimitBytes,
       warmIsolates: options.scriptWarmIsolates,
+      maxIsolates: options.scriptMaxIsolates,
       stopping: () => this.stopping,
     });
     this.triggers = new InstanceTriggers({
