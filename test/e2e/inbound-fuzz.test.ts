@@ -22,10 +22,13 @@ const WARM_UP = 200;
 const CONCURRENCY = 16;
 /**
  * RSS growth allowed from after the warm-up to after the run. Measured on the
- * 2-core CI machine: +2 to +9 MiB over 2,400 requests (V8 growing its young
- * and old spaces to the load, not a leak: a second run in the same process
- * adds little). 32 MiB leaves room for GC timing and is still well under what
- * a per-request leak of these bodies (tens of KiB each) would add.
+ * shared 2-core machine, four runs of this test (four seeds): +7.8, +8.1,
+ * +8.5 and +12.9 MiB (median 8.3; likely the heap and SQLite's page cache
+ * growing to the load: the failure log gets a row per refusal; not analysed
+ * further). 32 MiB is 2.5 times the
+ * largest, so GC timing does not reach it; a leak of more than ~14 KiB per
+ * request (32 MiB / 2,400) would. Smaller leaks are below what RSS can tell
+ * from noise in a run this short.
  */
 const RSS_BOUND_MIB = 32;
 
