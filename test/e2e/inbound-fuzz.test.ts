@@ -185,6 +185,10 @@ describe('issue 11 point 10: fuzzing the Inbound API of a real central process',
     const ok = await fetch(`${central.url}/api/Add`, { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: '{"a":40,"b":2}' });
     expect({ status: ok.status, body: await ok.json() }).toEqual({ status: 200, body: 42 });
     expect(central.lines.filter((l) => /"level":(50|60)/.test(l))).toEqual([]);
+    // Hundreds of made-up method names did not become metric labels (which would grow without bound).
+    const metrics = await (await fetch(`${central.url}/metrics`)).text();
+    const labels = new Set([...metrics.matchAll(/^scadalink_inbound_api_requests_total\{method="([^"]*)"/gm)].map((m) => m[1]));
+    expect([...labels].sort()).toEqual(['(unknown)', 'Add', 'Echo']);
     expect(rssAfter - rssWarm, `RSS ${rssWarm.toFixed(1)} → ${rssAfter.toFixed(1)} MiB`).toBeLessThan(RSS_BOUND_MIB);
   }, 120_000);
 });
