@@ -68,3 +68,42 @@ function dechunk(text: string): string {
     rest = rest.slice(eol + 2 + size + 2);
   }
 }
+
+export interface RawExchange {
+  /** The answer's status, or null when the server closed (or went quiet for `timeoutMs`) without an HTTP answer. */
+  readonly status: number | null;
+  readonly body: string;
+  readonly json: unknown;
+}
+
+/**
+ * Writes `bytes` as they are (a request fetch would refuse to send, or no
+ * request at all) and reads until the server closes. A server that answers
+ * nothing within `timeoutMs` is reported as `status: null`, like a drop.
+ */
+export function rawExchange(port: number, bytes: Buffer, timeoutMs = 10_000): Promise<RawExchange> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.setTimeout(timeoutMs, () => socket.destroy());
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    // A refusal may close while bytes are still being written: the answer, if any, is what counts.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      const split = text.indexOf('\r\n\r\n');
+      const head = split < 0 ? text : text.slice(0, split);
+      const rawBody = split < 0 ? '' : text.slice(split + 4);
+      const payload = /\r\ntransfer-encoding: chunked\r\n/i.test(head) ? dechunk(rawBody) : rawBody;
+      let json: unknown;
+      try {
+        json = JSON.parse(payload);
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: m === null ? null : Number(m[1]), body: payload, json });
+    });
+    socket.write(bytes);
+  });
+}
