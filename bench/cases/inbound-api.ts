@@ -13,6 +13,8 @@
 //  (c) `Routed` sent to central B while the site's stream is held by central A,
 //      both on one scratch PostgreSQL database (dropped at the end): target
 //      p99 ≤ 15 ms.
+// With --routed-max (default) (b) and (c) also measure the routed method's
+// maximum throughput, closed loop, like (a).
 // --central-prof DIR writes a CPU profile of each central process (bench/prof-top.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -28,7 +30,7 @@ import { type NodeChild, runScadalinkCli, startScadalink } from '../lib/site-pro
 import { scratchPgDatabase } from '../lib/central.js';
 import { scratchDir } from '../lib/tmp.js';
 
-const opt = flags({ parts: 'a,b,c', rate: 1000, routedRate: 500, duration: 10, warmup: 2, callers: 32, maxDuration: 4, centralProf: '' });
+const opt = flags({ parts: 'a,b,c', rate: 1000, routedRate: 500, duration: 10, warmup: 2, callers: 32, maxDuration: 4, routedMax: true, centralProf: '' });
 const parts = new Set(opt.parts.split(','));
 
 /** A keep-alive client posting one method's body; resolves true on a 200 with the expected answer. */
@@ -135,6 +137,7 @@ try {
       checks.loadAverageBeforeB = loadAverage();
       record('bApi', await open(central.url, key, '/api/Routed', opt.routedRate));
       record('bBare', await open(bare.url, key, '/api/Add', opt.routedRate));
+      if (opt.routedMax) metrics.bApiMaxPerSecond = await maxThroughput(central.url, key, '/api/Routed');
     }
     for (const p of procs.splice(0).reverse()) await p.stop();
   }
@@ -158,6 +161,10 @@ try {
     checks.loadAverageBeforeC = loadAverage();
     record('cViaB', await open(b.url, key, '/api/Routed', opt.routedRate));
     record('cViaA', await open(a.url, key, '/api/Routed', opt.routedRate));
+    if (opt.routedMax) {
+      metrics.cViaBMaxPerSecond = await maxThroughput(b.url, key, '/api/Routed');
+      metrics.cViaAMaxPerSecond = await maxThroughput(a.url, key, '/api/Routed');
+    }
   }
 } finally {
   for (const p of procs.reverse()) await p.stop();
