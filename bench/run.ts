@@ -196,6 +196,13 @@ const BENCHES: Record<string, Bench> = {
     about: 'a site command through the central node holding the stream and through another one (issue 11 point 6): latency back to back, commands/s 16 at a time',
     inDefault: false,
   },
+  'inbound-api': {
+    file: 'cases/inbound-api.js',
+    args: [],
+    about:
+      'issue 11 point 11, real central and site processes against a bare Fastify route in the same run: (a) a computed method open loop at 1,000/s (p99 target within 2 ms of bare) and max throughput ratio; (b) Route.To to a site script at 500/s (p99 <= 10 ms); (c) the same through a second central on PostgreSQL (p99 <= 15 ms)',
+    inDefault: false,
+  },
   notify: {
     file: 'cases/notify.js',
     args: [],

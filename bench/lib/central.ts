@@ -31,17 +31,25 @@ export async function scratchCentral(
     return { repo, drop: () => repo.close() };
   }
   if (engine !== 'postgres') throw new Error('--engine is sqlite or postgres');
-  const database = `sl_bench_${process.pid}_${Date.now().toString(36)}`;
-  await admin(`CREATE DATABASE ${database}`);
-  const url = `postgres://${ADMIN.user}@${ADMIN.host}:5432/${database}`;
-  const repo = await PostgresCentralRepository.open(url);
+  const db = await scratchPgDatabase();
+  const repo = await PostgresCentralRepository.open(db.url);
   return {
     repo,
-    url,
+    url: db.url,
     drop: async () => {
       await repo.close();
-      await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await db.drop();
     },
+  };
+}
+
+/** A fresh, empty database on the local PostgreSQL; `drop` removes it (connections still open included). */
+export async function scratchPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const database = `sl_bench_${process.pid}_${Date.now().toString(36)}`;
+  await admin(`CREATE DATABASE ${database}`);
+  return {
+    url: `postgres://${ADMIN.user}@${ADMIN.host}:5432/${database}`,
+    drop: () => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
   };
 }
 

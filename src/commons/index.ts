@@ -44,5 +44,6 @@ export { hashSecret, verifySecret } from './secrets.js';
 export { httpServerOptions, answerErrorsAsJson, jsonDepth, MAX_JSON_DEPTH } from './http-errors.js';
 export { type Query, MAX_PAGE, invalidQuery, onlyParams, queryText, queryWhole, queryLimit, queryTime, queryOneOf } from './query.js';
 export { ownValue } from './records.js';
+export { KeptReads } from './kept-reads.js';
 export { type Redactor, REDACTED, NO_REDACTION, createRedactor, secretForms } from './redact.js';
 export { guardProcess, registerProcessMetrics } from './process-guard.js';

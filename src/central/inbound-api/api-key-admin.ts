@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ScadaLinkError } from '../../commons/index.js';
 import type { ApiKeyStore, ApiKeySummary, CentralAdminStore } from '../db/index.js';
-import { apiKeyName, newApiKey } from './api-keys.js';
+import { apiKeyName, forgetApiKeys, newApiKey } from './api-keys.js';
 
 type Store = ApiKeyStore & Pick<CentralAdminStore, 'recordAction'>;
 
@@ -34,6 +34,7 @@ export async function setApiKeyDisabled(repo: Store, operator: string, name: str
   const checked = apiKeyName(name);
   const before = await repo.apiKey(checked);
   if (before === undefined || !(await repo.setApiKeyDisabled(checked, disabled))) throw notFound(checked);
+  forgetApiKeys(repo);
   if ((before.disabledAtUtc !== null) !== disabled) {
     await repo.recordAction({ operator, action: disabled ? 'apikey.disable' : 'apikey.enable', target: checked, detail: null });
   }
@@ -44,6 +45,7 @@ export async function setApiKeyDisabled(repo: Store, operator: string, name: str
 export async function deleteApiKey(repo: Store, operator: string, name: string): Promise<void> {
   const checked = apiKeyName(name);
   if (!(await repo.deleteApiKey(checked))) throw notFound(checked);
+  forgetApiKeys(repo);
   await repo.recordAction({ operator, action: 'apikey.delete', target: checked, detail: null });
 }
 

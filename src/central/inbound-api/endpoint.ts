@@ -13,7 +13,7 @@ import { ScadaLinkError, describeError, jsonDepth, MAX_JSON_DEPTH } from '../../
 import type { InboundMethodConfig } from '../../config/index.js';
 import type { JsonObject } from '../../scripts/index.js';
 import type { ApiKeyStore } from '../db/index.js';
-import { API_KEY_HEADER, authenticateApiKey, requireApiKeyApproved } from './api-keys.js';
+import { API_KEY_HEADER, authenticateApiKeyCached, requireApiKeyApproved } from './api-keys.js';
 import { type CentralScriptDeps, MethodFailure, runMethod } from './central-scripts.js';
 import { checkParameters, checkReturn, describeReturnMismatch } from './check.js';
 import type { IdempotencyKeyRef, IdempotencyStore, InboundFailureLog } from './contracts.js';
@@ -135,7 +135,7 @@ export function inboundApiRoutes(opts: InboundEndpointOptions) {
     const state: CallState = { arrivedAt: Date.now(), startedMs: performance.now(), name: req.params.methodName, keyName: null };
     states.set(req, state);
     try {
-      state.keyName = await authenticateApiKey(opts.repo, req.headers[API_KEY_HEADER]);
+      state.keyName = await authenticateApiKeyCached(opts.repo, req.headers[API_KEY_HEADER]);
       const found = await catalog.method(state.name);
       if (found.method === undefined) return send(req, reply, errorAnswer('UNKNOWN_METHOD', `no method ${state.name.slice(0, 100)}`));
       requireApiKeyApproved(state.keyName, found.method.apiKeys, state.name);

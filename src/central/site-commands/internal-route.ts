@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { type Query, ScadaLinkError, invalidQuery, onlyParams, queryText } from '../../commons/index.js';
 import { MAX_BUNDLE_BYTES } from '../../config/index.js';
-import { type SiteLinkServer, decodeCommand, encodeReply, unreachable } from '../../transport/index.js';
+import { type SiteLinkServer, decodeCommand, encodeReply } from '../../transport/index.js';
 import { CLUSTER_SECRET_HEADER, INTERNAL_COMMAND_PATH, TIMEOUT_HEADER } from './cluster.js';
 
 /** Longest wait a forwarded command may ask for (a deployment's). */
@@ -36,7 +36,8 @@ export function internalSiteCommandRoute(link: SiteLinkServer, secret: string) {
       if (!Buffer.isBuffer(req.body)) throw new ScadaLinkError('FORWARD_MALFORMED', 'the body must be application/octet-stream');
       const timeoutMs = timeoutOf(req.headers[TIMEOUT_HEADER]);
       const body = decodeCommand(req.body);
-      if (link.session(site) === undefined) throw unreachable(site, 'it is not connected to this central node');
+      // `held: false` tells the sender the command was not sent (it may try a fresh registry read).
+      if (link.session(site) === undefined) throw new ScadaLinkError('SITE_UNREACHABLE', `site ${site} is unreachable: it is not connected to this central node`, { details: { site, held: false } });
       const answer = await link.command(site, body, timeoutMs);
       return reply.type('application/octet-stream').send(encodeReply(answer));
     });

@@ -51,6 +51,25 @@ describe('the Inbound API endpoint (issue 11 points 1, 3 and 9)', () => {
     expect((await callApi(node, 'Ping', { key: keys.erp })).status).toBe(200);
   });
 
+  it('issue 11 point 2: a key disabled behind this node\'s back (another replica, the CLI) is refused within 1 s despite the kept key row', async () => {
+    expect((await callApi(node, 'Ping', { key: keys.erp })).status).toBe(200); // its row is now kept
+    await node.repo.setApiKeyDisabled('erp', true);
+    const disabledAt = performance.now();
+    try {
+      // Bounded poll: nothing announces the moment the kept row is read again.
+      while ((await callApi(node, 'Ping', { key: keys.erp })).status === 200) {
+        expect(performance.now() - disabledAt).toBeLessThan(1000);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(performance.now() - disabledAt).toBeLessThan(1000);
+      expectError(await callApi(node, 'Ping', { key: keys.erp }), 401, 'API_KEY_INVALID');
+    } finally {
+      await setApiKeyDisabled(node.repo, 'test', 'erp', false);
+    }
+    // Enabled through the admin function of this node: at once, not after the kept row ages.
+    expect((await callApi(node, 'Ping', { key: keys.erp })).status).toBe(200);
+  });
+
   it('issue 11 point 1: checks run in order: key (401) before method (404) before approval (403) before the body (415, 413, 400)', async () => {
     expectError(await callApi(node, 'NoSuchMethod', { body: 'not json' }), 401, 'API_KEY_MISSING');
     expectError(await callApi(node, 'NoSuchMethod', { key: keys.mes, body: 'not json' }), 404, 'UNKNOWN_METHOD');
