@@ -2,7 +2,7 @@
 // a SQLite central database, then a central node on that database signing
 // the users in (docs/ui.md "Users").
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -87,4 +87,14 @@ describe('issue 12 point 1: UI users from the CLI', () => {
       await node.stop();
     }
   }, 120_000);
+
+  it('issue 12 point 1: central refuses a bad --ui-idle-timeout with exit 2 naming the option, before opening anything', () => {
+    const data = join(tmp.dir, 'central');
+    for (const bad of ['0s', 'soon', '13h']) {
+      const r = cli(['central', '--data', data, '--port', '0', '--grpc-port', '0', '--ui-idle-timeout', bad]);
+      expect(r.status, bad).toBe(2);
+      expect(r.stderr).toContain('INVALID_ARGUMENT: --ui-idle-timeout');
+    }
+    expect(existsSync(data)).toBe(false);
+  });
 });
