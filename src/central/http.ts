@@ -1,7 +1,7 @@
 // Central's HTTP surface: /health, /ready, /info, /metrics, and the operator
 // API under /admin/api, mounted from one route module per area (routes/: site
 // calls, sites and tokens, deployments; inbound-api/: API keys), and the
-// Inbound API under /api (inbound-api/endpoint.ts). Authorisation belongs to the routes of the admin context: its hook
+// Inbound API under /api (inbound-api/endpoint.ts), and the web UI under /ui (ui/). Authorisation belongs to the routes of the admin context: its hook
 // runs for exactly the routes Fastify's router chose, whatever spelling of the
 // URL led there (percent-encoding, absolute form, dot segments), so no raw-URL
 // test can be fooled.
@@ -83,6 +83,8 @@ export async function centralHttp(
     readonly internal?: (app: FastifyInstance) => Promise<void>;
     /** The Inbound API's routes, mounted under /api in their own context (their own body parser and error shape). */
     readonly inboundApi?: (app: FastifyInstance) => Promise<void>;
+    /** The web UI's routes, mounted under /ui in their own context (session hook, CSRF check; ui/). */
+    readonly ui?: (app: FastifyInstance) => Promise<void>;
   } = { registry: centralMetrics(repo, kpi), info: centralInfo(repo) },
 ): Promise<FastifyInstance> {
   const app = Fastify(httpServerOptions());
@@ -100,5 +102,6 @@ export async function centralHttp(
   await app.register(adminApi(repo, link, node.commander ?? localCommander(link), deployer, kpi), { prefix: '/admin/api' });
   if (node.internal !== undefined) await app.register(node.internal);
   if (node.inboundApi !== undefined) await app.register(node.inboundApi, { prefix: '/api' });
+  if (node.ui !== undefined) await app.register(node.ui, { prefix: '/ui' });
   return app;
 }

@@ -96,3 +96,25 @@ export {
   clusterCommander,
   localCommander,
 } from './site-commands/index.js';
+export {
+  ADDRESS_FREE_FAILURES,
+  CSRF_FIELD,
+  CSRF_HEADER,
+  DEFAULT_IDLE_MS,
+  DEFAULT_MAX_MS,
+  MAX_PAUSE_MS,
+  MIN_PASSWORD,
+  SESSION_COOKIE,
+  SIGN_IN_FAILED,
+  USER_FREE_FAILURES,
+  USER_NAME,
+  addUser,
+  generatePassword,
+  listUsers,
+  requireRole,
+  sessionOf,
+  setUserDisabled,
+  setUserPassword,
+  type UiSession,
+} from './ui/index.js';
+export type { UiSessionRecord, UiStore, UiUserRecord, UiUserSummary } from './db/index.js';

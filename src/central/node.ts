@@ -28,6 +28,7 @@ import { siteSecrets } from './site-auth.js';
 import { type SiteCommander, clusterCommander, internalSiteCommandRoute, keepSessionRegistry } from './site-commands/index.js';
 import { advertisedUrl } from './advertise.js';
 import { watchSites } from './watch.js';
+import { DEFAULT_IDLE_MS, DEFAULT_MAX_MS, UiSessions, uiRoutes } from './ui/index.js';
 
 export interface CentralNodeOptions {
   readonly dataDir: string;
@@ -77,10 +78,15 @@ export interface CentralNodeOptions {
   readonly apiBodyLimitBytes?: number;
   /** How long the Inbound API trusts its read of the newest revision's methods. Default 1 s. */
   readonly apiMethodsRefreshMs?: number;
+  /** Web UI sessions (docs/ui.md): ended after this long without a request (default 30 min) and this long after sign-in (default 12 h). */
+  readonly uiIdleTimeoutMs?: number;
+  readonly uiMaxSessionMs?: number;
+  /** Mark the UI's session cookie Secure: central is reached over TLS (a TLS proxy in front). */
+  readonly uiSecureCookies?: boolean;
 }
 
 /** What one run of the daily purge removed. */
-export type MaintenanceResult = PurgeResult & InboundPurgeResult;
+export type MaintenanceResult = PurgeResult & InboundPurgeResult & { readonly uiSessions: number };
 
 export interface CentralNode {
   readonly repo: CentralRepository;
@@ -183,12 +189,18 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
     bodyLimitBytes: options.apiBodyLimitBytes,
     refreshMs: options.apiMethodsRefreshMs,
   });
+  const uiSessions = new UiSessions(repo, {
+    idleMs: options.uiIdleTimeoutMs ?? DEFAULT_IDLE_MS,
+    maxMs: options.uiMaxSessionMs ?? DEFAULT_MAX_MS,
+    secureCookies: options.uiSecureCookies ?? false,
+  });
   const app = await centralHttp(repo, link, deployer, ready, kpi, {
     registry,
     info: centralInfo(repo, startedAt),
     commander,
     internal,
     inboundApi: inbound.routes,
+    ui: uiRoutes(repo, uiSessions, logger),
   });
   let grpcPort: number;
   try {
@@ -232,7 +244,7 @@ export async function startCentralNode(options: CentralNodeOptions): Promise<Cen
       });
       // Inbound API failures past their retention, and Idempotency-Key rows past their 24 h.
       const failuresBefore = new Date(now - (options.inboundFailureRetentionMs ?? INBOUND_FAILURE_RETENTION_MS)).toISOString();
-      result = { ...purged, ...(await repo.purgeInbound({ failuresBefore })) };
+      result = { ...purged, ...(await repo.purgeInbound({ failuresBefore })), uiSessions: await uiSessions.purge(now) };
       logger.info(result, 'central purge done');
     });
     if (!held) logger.info('central purge skipped: another node is running it');

@@ -5,13 +5,21 @@ import { ScadaLinkError } from '../commons/index.js';
 import { startCentralNode } from '../central/index.js';
 import { registerDeploymentCommands, registerSiteAdminCommands, registerTokenCommands } from './central-admin-commands.js';
 import { registerApiKeyCommands } from './apikey-commands.js';
-import { wholeOption } from './options.js';
+import { registerUserCommands } from './user-commands.js';
+import { durationOption, invalidOption, wholeOption } from './options.js';
 import { guardNode, parsePort, stopOnSignals } from './process.js';
 
 function parseDays(name: string, text: string): number {
   const days = Number(text);
   if (!Number.isInteger(days) || days < 1) throw new ScadaLinkError('INVALID_ARGUMENT', `${name} takes a whole number of days (1 or more), not ${text}`);
   return days * 86_400_000;
+}
+
+/** --ui-idle-timeout: from 1 s to the 12 h a session lasts at most. */
+function uiIdle(text: string): number {
+  const ms = durationOption('--ui-idle-timeout', text, 12 * 3_600_000);
+  if (ms < 1000) throw invalidOption('--ui-idle-timeout', `takes a duration of at least 1s, not ${text}`);
+  return ms;
 }
 
 /** 64 MiB: a body is held in memory whole while it is checked. */
@@ -37,7 +45,9 @@ export function registerCentralCommands(program: Command): void {
     .option('--inbound-failure-retention <days>', 'days a failed Inbound API call is kept in the failure log', '30')
     .option('--advertise-url <url>', 'where the other central nodes reach this one (http://host:port); default http://--host:--port, required when --host is 0.0.0.0 on PostgreSQL')
     .option('--api-body-limit <bytes>', 'largest Inbound API request body (413 BODY_TOO_LARGE above)', '1048576')
-    .action(async (opts: { data: string; project?: string; databaseUrl?: string; host: string; port: string; grpcHost: string; grpcPort: string; tlsCert?: string; tlsKey?: string; siteCallRetention: string; auditRetention: string; inboundFailureRetention: string; advertiseUrl?: string; apiBodyLimit: string }) => {
+    .option('--ui-idle-timeout <duration>', 'a web UI session ends after this long without a request (e.g. 30m, 90s; at most 12h)', '30m')
+    .option('--ui-secure-cookies', 'mark the web UI session cookie Secure: central is reached over HTTPS (a TLS proxy in front)')
+    .action(async (opts: { data: string; project?: string; databaseUrl?: string; host: string; port: string; grpcHost: string; grpcPort: string; tlsCert?: string; tlsKey?: string; siteCallRetention: string; auditRetention: string; inboundFailureRetention: string; advertiseUrl?: string; apiBodyLimit: string; uiIdleTimeout: string; uiSecureCookies?: boolean }) => {
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
         throw new ScadaLinkError('INVALID_ARGUMENT', '--tls-cert and --tls-key go together');
       }
@@ -56,6 +66,8 @@ export function registerCentralCommands(program: Command): void {
         inboundFailureRetentionMs: parseDays('--inbound-failure-retention', opts.inboundFailureRetention),
         advertiseUrl: opts.advertiseUrl,
         apiBodyLimitBytes: wholeOption('--api-body-limit', opts.apiBodyLimit, 1, MAX_API_BODY_LIMIT),
+        uiIdleTimeoutMs: uiIdle(opts.uiIdleTimeout),
+        uiSecureCookies: opts.uiSecureCookies === true,
       });
       stopOnSignals('central', () => node.stop());
     });
@@ -66,4 +78,5 @@ export function registerCentralCommands(program: Command): void {
   registerSiteAdminCommands(central.command('site').description('manage the sites allowed to connect'));
   registerDeploymentCommands(central);
   registerApiKeyCommands(central);
+  registerUserCommands(central);
 }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import pino from 'pino';
 import { ScadaLinkError, hashSecret, packageRoot } from '../commons/index.js';
-import { createToken, startCentralNode } from '../central/index.js';
+import { addUser, createToken, generatePassword, setUserPassword, startCentralNode } from '../central/index.js';
 import { loadProject, type ProjectConfig } from '../config/index.js';
 import { type SiteNode, startSiteNode } from '../site/index.js';
 import { startDemoErp } from './demo-erp.js';
@@ -52,6 +52,12 @@ export function registerDevCommand(program: Command): void {
       // An Admin token for the person at the keyboard, in a file only they can read (never in the log).
       const tokenFile = join(dataDir, 'central', 'admin-token');
       writeFileSync(tokenFile, `${await createToken(central.repo, 'dev', 'Admin')}\n`, { mode: 0o600 });
+      // The web UI's Admin user `admin`, with a fresh password at every start, next to the token (same permissions).
+      const password = generatePassword();
+      if ((await central.repo.ui.user(DEV_USER)) === undefined) await addUser(central.repo, 'dev', DEV_USER, 'Admin', password);
+      else await setUserPassword(central.repo, 'dev', DEV_USER, password);
+      const passwordFile = join(dataDir, 'central', 'admin-password');
+      writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
       const site = await startSiteNode({
         site: siteName,
         dataDir: join(dataDir, 'site'),
@@ -69,7 +75,10 @@ export function registerDevCommand(program: Command): void {
           throw err;
         });
       }
-      logger.info({ site: site.url, central: central.url, erp: erp.url, adminTokenFile: tokenFile, configRevision: site.configRevision }, 'dev ready');
+      logger.info(
+        { site: site.url, central: central.url, ui: `${central.url}/ui/`, uiUser: DEV_USER, erp: erp.url, adminTokenFile: tokenFile, adminPasswordFile: passwordFile, configRevision: site.configRevision },
+        'dev ready',
+      );
       stopOnSignals('central, site and ERP', async () => {
         await site.stop();
         await central.stop();
@@ -77,6 +86,9 @@ export function registerDevCommand(program: Command): void {
       });
     });
 }
+
+/** The web UI user `scadalink dev` makes. */
+const DEV_USER = 'admin';
 
 interface DevOptions {
   data: string;

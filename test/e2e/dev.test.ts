@@ -17,13 +17,28 @@ describe('scadalink dev', () => {
     tmp.cleanup();
   });
 
-  it('runs central, the demo site and the demo ERP; a reported reading reaches SiteCalls with its audit trail; each log line names its role once; SIGTERM stops all', async () => {
+  it('issue 12 point 1 (and central point 11): runs central with its UI, the demo site and the demo ERP; a reported reading reaches SiteCalls with its audit trail; each log line names its role once; SIGTERM stops all', async () => {
     const erpPort = await closedPort();
     dev = await SiteProcess.dev(['--data', join(tmp.dir, 'data'), '--port', '0', '--central-port', '0', '--erp-port', String(erpPort)]);
-    const ready = JSON.parse(await dev.line('"dev ready"')) as { site: string; central: string; erp: string; adminTokenFile: string };
+    const ready = JSON.parse(await dev.line('"dev ready"')) as { site: string; central: string; ui: string; uiUser: string; erp: string; adminTokenFile: string; adminPasswordFile: string };
     expect(dev.output).not.toMatch(/slk_/);
     const token = readFileSync(ready.adminTokenFile, 'utf8').trim();
     expect(statSync(ready.adminTokenFile).mode & 0o777).toBe(0o600);
+    // Issue 12 point 1: an Admin UI user with a generated password next to the token; the ready line gives the UI's address.
+    expect(ready.ui).toBe(`${ready.central}/ui/`);
+    expect(ready.adminPasswordFile).toBe(join(tmp.dir, 'data', 'central', 'admin-password'));
+    expect(statSync(ready.adminPasswordFile).mode & 0o777).toBe(0o600);
+    const password = readFileSync(ready.adminPasswordFile, 'utf8').trim();
+    expect(dev.output).not.toContain(password);
+    const signIn = await fetch(`${ready.central}/ui/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ name: ready.uiUser, password }).toString(),
+      redirect: 'manual',
+    });
+    expect(signIn.status).toBe(303);
+    const home = await fetch(ready.ui, { headers: { cookie: signIn.headers.get('set-cookie')!.split(';')[0]! } });
+    expect(await home.text()).toContain('signed in as admin (Admin)');
     expect(ready.erp).toBe(`http://127.0.0.1:${erpPort}/api`);
     await dev.line('central link open');
 

@@ -39,6 +39,7 @@ export type {
   InboundRecordStore,
 } from './inbound-types.js';
 export type { ClusterNode, ClusterStore, SiteSessionRow } from './cluster-types.js';
+export type { UiSessionRecord, UiStore, UiUserRecord, UiUserSummary } from './ui-types.js';
 export { SqliteCentralRepository } from './sqlite.js';
 export { PostgresCentralRepository, migratePostgres } from './postgres.js';
 export { openCentralRepository, CENTRAL_DB_FILE } from './open.js';

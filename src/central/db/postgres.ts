@@ -32,6 +32,7 @@ import type {
   SiteCallRow,
 } from './types.js';
 import { PostgresClusterStore } from './postgres-cluster.js';
+import { PostgresUiStore } from './postgres-ui.js';
 
 /** pg_advisory_xact_lock key that serialises migrations and partition creation across central nodes. */
 const SCHEMA_LOCK = 7_305_001;
@@ -94,6 +95,7 @@ const iso = (v: Date | null): string | null => (v === null ? null : v.toISOStrin
 export class PostgresCentralRepository extends PostgresAdminStore implements CentralRepository {
   readonly engine = 'postgres' as const;
   readonly cluster: PostgresClusterStore;
+  readonly ui: PostgresUiStore;
   /** This replica's id, in /info (its cluster-wide jobs are held by advisory locks, which need none). */
   readonly replicaId = randomUUID();
   /** Months known to have an AuditLog partition. */
@@ -102,6 +104,7 @@ export class PostgresCentralRepository extends PostgresAdminStore implements Cen
   private constructor(pool: pg.Pool) {
     super(pool);
     this.cluster = new PostgresClusterStore(pool);
+    this.ui = new PostgresUiStore(pool);
   }
 
   /**

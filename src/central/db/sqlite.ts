@@ -9,6 +9,7 @@ import { foreignRows, ingestRows, ownEvents, reconcileRows, seedKind } from './i
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
 import { SqliteAdminStore } from './sqlite-admin.js';
 import { SqliteClusterStore } from './sqlite-cluster.js';
+import { SqliteUiStore } from './sqlite-ui.js';
 import type {
   AuditLogRow,
   CentralRepository,
@@ -81,6 +82,7 @@ function openDatabase(file: string): Database.Database {
 export class SqliteCentralRepository extends SqliteAdminStore implements CentralRepository {
   readonly engine = 'sqlite' as const;
   readonly cluster: SqliteClusterStore;
+  readonly ui: SqliteUiStore;
   readonly #insertAudit: Database.Statement;
   readonly #upsertCall: Database.Statement;
   readonly #ingest: (site: string, events: readonly AuditEvent[], now: string) => IngestResult;
@@ -88,6 +90,7 @@ export class SqliteCentralRepository extends SqliteAdminStore implements Central
   constructor(file: string) {
     super(openDatabase(file));
     this.cluster = new SqliteClusterStore(this.db);
+    this.ui = new SqliteUiStore(this.db);
 
     this.#insertAudit = this.db.prepare(`INSERT INTO AuditLog
       (EventId, OccurredAtUtc, SourceSite, TrackedOperationId, Kind, Status, Channel, Target, Actor,

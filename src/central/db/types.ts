@@ -1,6 +1,7 @@
 // The central database behind one interface (DESIGN §5, Central): SQLite by
 // default, PostgreSQL with --database-url. Every method means the same on both
 // engines; test/central/db/conformance.test.ts runs one suite against each.
+import type { UiStore } from './ui-types.js';
 import type { AuditEvent, Channel, OperationSnapshot, OperationStatus } from '../../commons/index.js';
 import type { InboundRecordStore } from './inbound-types.js';
 import type { ClusterStore } from './cluster-types.js';
@@ -276,6 +277,8 @@ export interface CentralRepository extends CentralAdminStore {
   readonly engine: CentralEngine;
   /** Which node holds each site's stream, and the cluster secret (issue 11, point 6). */
   readonly cluster: ClusterStore;
+  /** The web UI's users and sessions (issue 12, point 1). */
+  readonly ui: UiStore;
   /** This replica's id, made at open (SQLite: the holder of its Leases rows). Shown in /info. */
   readonly replicaId: string;
   /** The newest migration applied to the database. */
