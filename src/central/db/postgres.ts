@@ -15,6 +15,7 @@ import {
   schemaTooNew,
 } from '../../commons/index.js';
 import { foreignRows, ingestRows, ownEvents, reconcileRows } from './ingest-rows.js';
+import { PositionalFilter, keysetPage } from './keyset.js';
 import { insertAudit, ownersOf, upsertSiteCalls } from './postgres-ingest.js';
 import { Checkout, createCentralPool, describeTarget, inTransaction, whileUnreachable } from './pg-connection.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
@@ -219,29 +220,16 @@ export class PostgresCentralRepository extends PostgresAdminStore implements Cen
   }
 
   async listSiteCalls(filter: SiteCallFilter, page: { after?: string; limit: number }): Promise<SiteCallPage> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const add = (column: string, op: string, value: unknown, cast = ''): void => {
-      if (value === undefined) return;
-      values.push(value);
-      where.push(`${column} ${op} $${values.length}${cast}`);
-    };
-    add('source_site', '=', filter.site);
-    add('channel', '=', filter.channel);
-    add('status', '=', filter.status);
-    add('created_at_utc', '>=', filter.from, '::timestamptz');
-    add('created_at_utc', '<', filter.to, '::timestamptz');
-    add('tracked_operation_id', '<', page.after, '::uuid');
-    values.push(page.limit + 1);
-    const { rows } = await this.pool.query<PgSiteCall>(
-      `SELECT * FROM site_calls ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY tracked_operation_id DESC LIMIT $${values.length}`,
-      values,
-    );
-    const all = rows.map(siteCallOf);
-    const more = all.length > page.limit;
-    const items = more ? all.slice(0, page.limit) : all;
-    return { items, next: more ? items[items.length - 1]!.trackedOperationId : null };
+    const f = new PositionalFilter()
+      .add('source_site', '=', filter.site)
+      .add('channel', '=', filter.channel)
+      .add('status', '=', filter.status)
+      .add('created_at_utc', '>=', filter.from, '::timestamptz')
+      .add('created_at_utc', '<', filter.to, '::timestamptz')
+      .add('tracked_operation_id', '<', page.after, '::uuid');
+    const limit = f.limit(page.limit);
+    const { rows } = await this.pool.query<PgSiteCall>(`SELECT * FROM site_calls ${f.where} ORDER BY tracked_operation_id DESC LIMIT ${limit}`, f.values);
+    return keysetPage(rows.map(siteCallOf), page.limit, (r) => r.trackedOperationId);
   }
 
   async kpis(options: KpiOptions): Promise<{ global: SiteCallKpis; sites: Record<string, SiteCallKpis> }> {

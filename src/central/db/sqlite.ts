@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { type AuditEvent, type OperationSnapshot, migrateSqlite, packageRoot, readMigrations } from '../../commons/index.js';
 import { foreignRows, ingestRows, ownEvents, reconcileRows, seedKind } from './ingest-rows.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
+import { NamedFilter, keysetPage } from './keyset.js';
 import { SqliteAdminStore } from './sqlite-admin.js';
 import { SqliteClusterStore } from './sqlite-cluster.js';
 import type {
@@ -190,25 +191,16 @@ export class SqliteCentralRepository extends SqliteAdminStore implements Central
   }
 
   listSiteCalls(filter: SiteCallFilter, page: { after?: string; limit: number }): Promise<SiteCallPage> {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: page.limit + 1 };
-    const add = (sql: string, name: string, value: unknown): void => {
-      if (value === undefined) return;
-      where.push(sql);
-      params[name] = value;
-    };
-    add('SourceSite = @site', 'site', filter.site);
-    add('Channel = @channel', 'channel', filter.channel);
-    add('Status = @status', 'status', filter.status);
-    add('CreatedAtUtc >= @from', 'from', filter.from);
-    add('CreatedAtUtc < @to', 'to', filter.to);
-    add('TrackedOperationId < @after', 'after', page.after);
-    const sql = `SELECT * FROM SiteCalls ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY TrackedOperationId DESC LIMIT @limit`;
-    const rows = (this.db.prepare(sql).all(params) as SiteCallDbRow[]).map(siteCallOf);
-    const more = rows.length > page.limit;
-    const items = more ? rows.slice(0, page.limit) : rows;
-    return Promise.resolve({ items, next: more ? items[items.length - 1]!.trackedOperationId : null });
+    const f = new NamedFilter(page.limit)
+      .add('SourceSite = @site', 'site', filter.site)
+      .add('Channel = @channel', 'channel', filter.channel)
+      .add('Status = @status', 'status', filter.status)
+      .add('CreatedAtUtc >= @from', 'from', filter.from)
+      .add('CreatedAtUtc < @to', 'to', filter.to)
+      .add('TrackedOperationId < @after', 'after', page.after);
+    const sql = `SELECT * FROM SiteCalls ${f.where} ORDER BY TrackedOperationId DESC LIMIT @limit`;
+    const rows = (this.db.prepare(sql).all(f.params) as SiteCallDbRow[]).map(siteCallOf);
+    return Promise.resolve(keysetPage(rows, page.limit, (r) => r.trackedOperationId));
   }
 
   kpis(options: KpiOptions): Promise<{ global: SiteCallKpis; sites: Record<string, SiteCallKpis> }> {
