@@ -40,5 +40,6 @@ export type {
 } from './inbound-types.js';
 export type { ClusterNode, ClusterStore, SiteSessionRow } from './cluster-types.js';
 export { SqliteCentralRepository } from './sqlite.js';
-export { PostgresCentralRepository, migratePostgres } from './postgres.js';
+export { PostgresCentralRepository } from './postgres.js';
+export { migratePostgres } from './postgres-schema.js';
 export { openCentralRepository, CENTRAL_DB_FILE } from './open.js';

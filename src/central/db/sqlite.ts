@@ -10,6 +10,7 @@ import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } 
 import { NamedFilter, keysetPage } from './keyset.js';
 import { SqliteAdminStore } from './sqlite-admin.js';
 import { SqliteClusterStore } from './sqlite-cluster.js';
+import { type AuditDbRow, type SiteCallDbRow, auditOf, siteCallOf } from './sqlite-rows.js';
 import type {
   AuditLogRow,
   CentralRepository,
@@ -26,43 +27,6 @@ import type {
 const TERMINAL = `('Delivered', 'Failed', 'Discarded')`;
 /** A lease left by a node that died is taken over after this long. */
 const LEASE_MS = 3_600_000;
-
-interface SiteCallDbRow {
-  TrackedOperationId: string;
-  SourceSite: string;
-  Kind: string;
-  Channel: SiteCallRow['channel'];
-  TargetSummary: string;
-  Status: SiteCallRow['status'];
-  RetryCount: number;
-  LastError: string | null;
-  HttpStatus: number | null;
-  SourceInstanceId: string | null;
-  SourceScript: string | null;
-  SourceNode: string | null;
-  CreatedAtUtc: string;
-  UpdatedAtUtc: string;
-  TerminalAtUtc: string | null;
-  Version: number;
-  IngestedAtUtc: string;
-}
-
-interface AuditDbRow {
-  EventId: string;
-  OccurredAtUtc: string;
-  SourceSite: string;
-  TrackedOperationId: string | null;
-  Kind: string;
-  Status: string;
-  Channel: string;
-  Target: string;
-  Actor: string;
-  SourceNode: string;
-  Error: string | null;
-  HttpStatus: number | null;
-  DurationMs: number | null;
-  IngestedAtUtc: string;
-}
 
 export function centralSqliteMigrationsDir(): string {
   return join(packageRoot(), 'sql', 'central', 'sqlite');
@@ -275,45 +239,4 @@ export class SqliteCentralRepository extends SqliteAdminStore implements Central
     this.db.close();
     return Promise.resolve();
   }
-}
-
-function siteCallOf(r: SiteCallDbRow): SiteCallRow {
-  return {
-    trackedOperationId: r.TrackedOperationId,
-    sourceSite: r.SourceSite,
-    kind: r.Kind,
-    channel: r.Channel,
-    targetSummary: r.TargetSummary,
-    status: r.Status,
-    retryCount: r.RetryCount,
-    lastError: r.LastError,
-    httpStatus: r.HttpStatus,
-    sourceInstanceId: r.SourceInstanceId,
-    sourceScript: r.SourceScript,
-    sourceNode: r.SourceNode,
-    createdAtUtc: r.CreatedAtUtc,
-    updatedAtUtc: r.UpdatedAtUtc,
-    terminalAtUtc: r.TerminalAtUtc,
-    version: r.Version,
-    ingestedAtUtc: r.IngestedAtUtc,
-  };
-}
-
-function auditOf(r: AuditDbRow): AuditLogRow {
-  return {
-    eventId: r.EventId,
-    occurredAtUtc: r.OccurredAtUtc,
-    sourceSite: r.SourceSite,
-    trackedOperationId: r.TrackedOperationId,
-    kind: r.Kind,
-    status: r.Status,
-    channel: r.Channel,
-    target: r.Target,
-    actor: JSON.parse(r.Actor) as unknown,
-    sourceNode: r.SourceNode,
-    error: r.Error,
-    httpStatus: r.HttpStatus,
-    durationMs: r.DurationMs,
-    ingestedAtUtc: r.IngestedAtUtc,
-  };
 }
