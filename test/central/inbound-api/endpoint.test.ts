@@ -110,6 +110,17 @@ describe('the Inbound API endpoint (issue 11 points 1, 3 and 9)', () => {
     expect(await res.json()).toEqual({ error: expect.any(String), code: 'UNKNOWN_METHOD' });
   });
 
+  it('issue 11 point 7: a method name of any length is 404 UNKNOWN_METHOD, recorded whole up to 200 characters and cut to 200 ending with … beyond', async () => {
+    const before = (await recordedFailures(node)).length;
+    const mid = `Nope${'m'.repeat(146)}`;
+    const long = `Nope${'l'.repeat(996)}`;
+    for (const name of [mid, long]) {
+      const a = await callApi(node, name, { key: keys.mes });
+      expect({ status: a.status, code: a.body.code }).toEqual({ status: 404, code: 'UNKNOWN_METHOD' });
+    }
+    expect((await recordedFailures(node)).slice(before).map((f) => f.method)).toEqual([mid, `${long.slice(0, 199)}…`]);
+  });
+
   it('issue 11 point 9: GET /api/openapi.json needs no key and describes the served methods; a standard validator accepts it', async () => {
     const res = await fetch(`${node.url}/api/openapi.json`);
     expect(res.status).toBe(200);
