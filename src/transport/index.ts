@@ -1,4 +1,5 @@
-export { SiteLinkServer, MAX_SITE_MESSAGE_BYTES, type SiteLinkServerOptions, type IngestAnswer, type IngestOutcome } from './server.js';
+export { SiteLinkServer } from './server.js';
+export { MAX_SITE_MESSAGE_BYTES, type SiteLinkServerOptions, type IngestAnswer, type IngestOutcome } from './server-options.js';
 export { SiteSession, type CommandBody, unreachable } from './session.js';
 export { type SiteAccess, type SiteSecrets } from './auth.js';
 export { SiteLinkClient, type SiteLinkClientOptions, type TelemetryAnswer } from './client.js';
