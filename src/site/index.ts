@@ -1,4 +1,5 @@
-export { SiteStore, type SubmitInput, type AttemptInfo, type FailureOutcome } from './store/site-store.js';
+export { SiteStore } from './store/site-store.js';
+export type { SubmitInput, AttemptInfo, FailureOutcome } from './store/store-types.js';
 export { TrackingStore, DEFAULT_TRACKING_RETENTION_MS } from './store/tracking.js';
 export type { BufferedOperation } from './store/buffer.js';
 export { EVENT_CATEGORIES, EVENT_LEVELS, type SiteEvent, type EventQuery, type EventCategory, type EventLevel, type NewSiteEvent } from './store/event-log.js';

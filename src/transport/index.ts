@@ -1,7 +1,9 @@
-export { SiteLinkServer, MAX_SITE_MESSAGE_BYTES, type SiteLinkServerOptions, type IngestAnswer, type IngestOutcome } from './server.js';
+export { SiteLinkServer } from './server.js';
+export { MAX_SITE_MESSAGE_BYTES, type SiteLinkServerOptions, type IngestAnswer, type IngestOutcome } from './server-options.js';
 export { SiteSession, type CommandBody, unreachable } from './session.js';
 export { type SiteAccess, type SiteSecrets } from './auth.js';
-export { SiteLinkClient, type SiteLinkClientOptions, type TelemetryAnswer } from './client.js';
+export { SiteLinkClient } from './client.js';
+export type { SiteLinkClientOptions, TelemetryAnswer } from './client-options.js';
 export { SITE_HEADER, SECRET_HEADER } from './proto.js';
 export { auditEventOf, auditEventMsg, snapshotOf, snapshotMsg } from './convert.js';
 export type { Command__Output as SiteCommand } from './generated/scadalink/v1/Command.js';

@@ -3,12 +3,13 @@
 // (db/sqlite-inbound.ts, db/postgres-inbound.ts). inbound-api/failure-log.ts
 // and inbound-api/idempotency.ts build the Inbound API's contracts over these.
 
-/** A failed Inbound API call as recorded. */
+/** A failed Inbound API call as recorded (inbound-api/contracts.ts's InboundFailure). */
 export interface InboundFailureRecord {
   readonly method: string;
   /** The API key's name; null when the key was missing or unknown. */
   readonly keyName: string | null;
   readonly code: string;
+  /** The safe message the caller got. */
   readonly message: string;
   readonly status: number;
   readonly atUtc: string;

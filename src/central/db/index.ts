@@ -41,5 +41,6 @@ export type {
 export type { ClusterNode, ClusterStore, SiteSessionRow } from './cluster-types.js';
 export type { UiSessionRecord, UiStore, UiUserRecord, UiUserSummary } from './ui-types.js';
 export { SqliteCentralRepository } from './sqlite.js';
-export { PostgresCentralRepository, migratePostgres } from './postgres.js';
+export { PostgresCentralRepository } from './postgres.js';
+export { migratePostgres } from './postgres-schema.js';
 export { openCentralRepository, CENTRAL_DB_FILE } from './open.js';

@@ -3,6 +3,7 @@
 // class of the administrative store, so every central repository has these
 // methods. Claim times are the server's now(), so replicas whose clocks
 // disagree still agree on when a claim expires.
+import { PositionalFilter, keysetPage } from './keyset.js';
 import { PostgresApiKeyStore } from './postgres-api-keys.js';
 import type {
   IdempotencyAttempt,
@@ -53,30 +54,17 @@ export class PostgresInboundStore extends PostgresApiKeyStore implements Inbound
   }
 
   async listInboundFailures(filter: InboundFailureFilter, page: { after?: number; limit: number }): Promise<InboundFailurePage> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const add = (column: string, op: string, value: unknown, cast = ''): void => {
-      if (value === undefined) return;
-      values.push(value);
-      where.push(`${column} ${op} $${values.length}${cast}`);
-    };
-    add('method', '=', filter.method);
-    add('key_name', '=', filter.keyName);
-    add('code', '=', filter.code);
-    add('site', '=', filter.site);
-    add('at_utc', '>=', filter.from, '::timestamptz');
-    add('at_utc', '<', filter.to, '::timestamptz');
-    add('id', '<', page.after, '::bigint');
-    values.push(page.limit + 1);
-    const { rows } = await this.pool.query<PgFailure>(
-      `SELECT * FROM inbound_failures ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY id DESC LIMIT $${values.length}`,
-      values,
-    );
-    const all = rows.map(failureOf);
-    const more = all.length > page.limit;
-    const items = more ? all.slice(0, page.limit) : all;
-    return { items, next: more ? items[items.length - 1]!.id : null };
+    const f = new PositionalFilter()
+      .add('method', '=', filter.method)
+      .add('key_name', '=', filter.keyName)
+      .add('code', '=', filter.code)
+      .add('site', '=', filter.site)
+      .add('at_utc', '>=', filter.from, '::timestamptz')
+      .add('at_utc', '<', filter.to, '::timestamptz')
+      .add('id', '<', page.after, '::bigint');
+    const limit = f.limit(page.limit);
+    const { rows } = await this.pool.query<PgFailure>(`SELECT * FROM inbound_failures ${f.where} ORDER BY id DESC LIMIT ${limit}`, f.values);
+    return keysetPage(rows.map(failureOf), page.limit, (r) => r.id);
   }
 
   async claimIdempotencyKey(ref: IdempotencyRef, runMs: number): Promise<IdempotencyAttempt> {

@@ -2,19 +2,16 @@
 // of two statements (DESIGN §12: a batch goes in one `INSERT … SELECT FROM
 // unnest(…)` per table, not row by row). AuditLog is partitioned by month.
 import { createHash, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type pg from 'pg';
 import {
   type AuditEvent,
   ScadaLinkError,
-  type Migration,
   type OperationSnapshot,
   describeError,
-  packageRoot,
   readMigrations,
-  schemaTooNew,
 } from '../../commons/index.js';
 import { foreignRows, ingestRows, ownEvents, reconcileRows } from './ingest-rows.js';
+import { PositionalFilter, keysetPage } from './keyset.js';
 import { insertAudit, ownersOf, upsertSiteCalls } from './postgres-ingest.js';
 import { Checkout, createCentralPool, describeTarget, inTransaction, whileUnreachable } from './pg-connection.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
@@ -33,41 +30,13 @@ import type {
 } from './types.js';
 import { PostgresClusterStore } from './postgres-cluster.js';
 import { PostgresUiStore } from './postgres-ui.js';
+import { SCHEMA_LOCK, centralPostgresMigrationsDir, migratePostgres, monthOf, nextMonth } from './postgres-schema.js';
+import { type PgAudit, type PgSiteCall, auditOf, siteCallOf } from './postgres-rows.js';
 
-/** pg_advisory_xact_lock key that serialises migrations and partition creation across central nodes. */
-const SCHEMA_LOCK = 7_305_001;
 /** First key of the two-key advisory locks that make jobs cluster singletons. */
 const EXCLUSIVE_SPACE = 7_305_002;
 /** Months of AuditLog partitions created ahead of the current one. */
 const MONTHS_AHEAD = 3;
-
-export function centralPostgresMigrationsDir(): string {
-  return join(packageRoot(), 'sql', 'central', 'postgres');
-}
-
-/** Applies pending migrations in one transaction under an advisory lock; refuses a newer schema. */
-export async function migratePostgres(pool: pg.Pool, migrations: readonly Migration[]): Promise<number> {
-  return inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version integer PRIMARY KEY, name text NOT NULL, applied_at_utc timestamptz NOT NULL)`);
-    const { rows } = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
-    const current = rows[0]?.v ?? 0;
-    const known = migrations.at(-1)?.version ?? 0;
-    if (current > known) throw schemaTooNew(current, known);
-    let applied = 0;
-    for (const m of migrations) {
-      if (m.version <= current) continue;
-      await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at_utc) VALUES ($1, $2, now())', [
-        m.version,
-        m.name,
-      ]);
-      applied++;
-    }
-    return applied;
-  });
-}
 
 /** An admin command pointed at a database central never used (issue 9, point 4). */
 export function noCentralStore(what: string): ScadaLinkError {
@@ -80,17 +49,6 @@ function lockLost(name: string, why: unknown): ScadaLinkError {
   });
 }
 
-/** 'YYYY-MM' of an ISO time (UTC). */
-function monthOf(iso: string): string {
-  return iso.slice(0, 7);
-}
-
-function nextMonth(month: string): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
-}
-
-const iso = (v: Date | null): string | null => (v === null ? null : v.toISOString());
 
 export class PostgresCentralRepository extends PostgresAdminStore implements CentralRepository {
   readonly engine = 'postgres' as const;
@@ -222,29 +180,16 @@ export class PostgresCentralRepository extends PostgresAdminStore implements Cen
   }
 
   async listSiteCalls(filter: SiteCallFilter, page: { after?: string; limit: number }): Promise<SiteCallPage> {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    const add = (column: string, op: string, value: unknown, cast = ''): void => {
-      if (value === undefined) return;
-      values.push(value);
-      where.push(`${column} ${op} $${values.length}${cast}`);
-    };
-    add('source_site', '=', filter.site);
-    add('channel', '=', filter.channel);
-    add('status', '=', filter.status);
-    add('created_at_utc', '>=', filter.from, '::timestamptz');
-    add('created_at_utc', '<', filter.to, '::timestamptz');
-    add('tracked_operation_id', '<', page.after, '::uuid');
-    values.push(page.limit + 1);
-    const { rows } = await this.pool.query<PgSiteCall>(
-      `SELECT * FROM site_calls ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY tracked_operation_id DESC LIMIT $${values.length}`,
-      values,
-    );
-    const all = rows.map(siteCallOf);
-    const more = all.length > page.limit;
-    const items = more ? all.slice(0, page.limit) : all;
-    return { items, next: more ? items[items.length - 1]!.trackedOperationId : null };
+    const f = new PositionalFilter()
+      .add('source_site', '=', filter.site)
+      .add('channel', '=', filter.channel)
+      .add('status', '=', filter.status)
+      .add('created_at_utc', '>=', filter.from, '::timestamptz')
+      .add('created_at_utc', '<', filter.to, '::timestamptz')
+      .add('tracked_operation_id', '<', page.after, '::uuid');
+    const limit = f.limit(page.limit);
+    const { rows } = await this.pool.query<PgSiteCall>(`SELECT * FROM site_calls ${f.where} ORDER BY tracked_operation_id DESC LIMIT ${limit}`, f.values);
+    return keysetPage(rows.map(siteCallOf), page.limit, (r) => r.trackedOperationId);
   }
 
   async kpis(options: KpiOptions): Promise<{ global: SiteCallKpis; sites: Record<string, SiteCallKpis> }> {
@@ -336,84 +281,4 @@ export class PostgresCentralRepository extends PostgresAdminStore implements Cen
   async close(): Promise<void> {
     await this.pool.end();
   }
-}
-
-interface PgSiteCall {
-  tracked_operation_id: string;
-  source_site: string;
-  kind: string;
-  channel: SiteCallRow['channel'];
-  target_summary: string;
-  status: SiteCallRow['status'];
-  retry_count: number;
-  last_error: string | null;
-  http_status: number | null;
-  source_instance_id: string | null;
-  source_script: string | null;
-  source_node: string | null;
-  created_at_utc: Date;
-  updated_at_utc: Date;
-  terminal_at_utc: Date | null;
-  /** bigint comes back as a string. */
-  version: string;
-  ingested_at_utc: Date;
-}
-
-interface PgAudit {
-  event_id: string;
-  occurred_at_utc: Date;
-  source_site: string;
-  tracked_operation_id: string | null;
-  kind: string;
-  status: string;
-  channel: string;
-  target: string;
-  actor: unknown;
-  source_node: string;
-  error: string | null;
-  http_status: number | null;
-  duration_ms: number | null;
-  ingested_at_utc: Date;
-}
-
-/** SiteCalls upsert of a batch in one statement (DESIGN §4.1 rule in the WHERE). */
-function siteCallOf(r: PgSiteCall): SiteCallRow {
-  return {
-    trackedOperationId: r.tracked_operation_id,
-    sourceSite: r.source_site,
-    kind: r.kind,
-    channel: r.channel,
-    targetSummary: r.target_summary,
-    status: r.status,
-    retryCount: r.retry_count,
-    lastError: r.last_error,
-    httpStatus: r.http_status,
-    sourceInstanceId: r.source_instance_id,
-    sourceScript: r.source_script,
-    sourceNode: r.source_node,
-    createdAtUtc: r.created_at_utc.toISOString(),
-    updatedAtUtc: r.updated_at_utc.toISOString(),
-    terminalAtUtc: iso(r.terminal_at_utc),
-    version: Number(r.version),
-    ingestedAtUtc: r.ingested_at_utc.toISOString(),
-  };
-}
-
-function auditOf(r: PgAudit): AuditLogRow {
-  return {
-    eventId: r.event_id,
-    occurredAtUtc: r.occurred_at_utc.toISOString(),
-    sourceSite: r.source_site,
-    trackedOperationId: r.tracked_operation_id,
-    kind: r.kind,
-    status: r.status,
-    channel: r.channel,
-    target: r.target,
-    actor: r.actor,
-    sourceNode: r.source_node,
-    error: r.error,
-    httpStatus: r.http_status,
-    durationMs: r.duration_ms,
-    ingestedAtUtc: r.ingested_at_utc.toISOString(),
-  };
 }

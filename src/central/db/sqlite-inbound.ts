@@ -3,6 +3,7 @@
 // class of the administrative store, so every central repository has these
 // methods. Times are this node's clock (one file has one node, or nodes on
 // one machine).
+import { NamedFilter, keysetPage } from './keyset.js';
 import { SqliteApiKeyStore } from './sqlite-api-keys.js';
 import type {
   IdempotencyAttempt,
@@ -55,25 +56,17 @@ export class SqliteInboundStore extends SqliteApiKeyStore implements InboundReco
   }
 
   listInboundFailures(filter: InboundFailureFilter, page: { after?: number; limit: number }): Promise<InboundFailurePage> {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: page.limit + 1 };
-    const add = (sql: string, name: string, value: unknown): void => {
-      if (value === undefined) return;
-      where.push(sql);
-      params[name] = value;
-    };
-    add('Method = @method', 'method', filter.method);
-    add('KeyName = @keyName', 'keyName', filter.keyName);
-    add('Code = @code', 'code', filter.code);
-    add('Site = @site', 'site', filter.site);
-    add('AtUtc >= @from', 'from', filter.from);
-    add('AtUtc < @to', 'to', filter.to);
-    add('Id < @after', 'after', page.after);
-    const sql = `SELECT * FROM InboundFailures ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY Id DESC LIMIT @limit`;
-    const rows = (this.db.prepare(sql).all(params) as FailureDbRow[]).map(failureOf);
-    const more = rows.length > page.limit;
-    const items = more ? rows.slice(0, page.limit) : rows;
-    return Promise.resolve({ items, next: more ? items[items.length - 1]!.id : null });
+    const f = new NamedFilter(page.limit)
+      .add('Method = @method', 'method', filter.method)
+      .add('KeyName = @keyName', 'keyName', filter.keyName)
+      .add('Code = @code', 'code', filter.code)
+      .add('Site = @site', 'site', filter.site)
+      .add('AtUtc >= @from', 'from', filter.from)
+      .add('AtUtc < @to', 'to', filter.to)
+      .add('Id < @after', 'after', page.after);
+    const sql = `SELECT * FROM InboundFailures ${f.where} ORDER BY Id DESC LIMIT @limit`;
+    const rows = (this.db.prepare(sql).all(f.params) as FailureDbRow[]).map(failureOf);
+    return Promise.resolve(keysetPage(rows, page.limit, (r) => r.id));
   }
 
   claimIdempotencyKey(ref: IdempotencyRef, runMs: number): Promise<IdempotencyAttempt> {

@@ -7,9 +7,11 @@ import Database from 'better-sqlite3';
 import { type AuditEvent, type OperationSnapshot, migrateSqlite, packageRoot, readMigrations } from '../../commons/index.js';
 import { foreignRows, ingestRows, ownEvents, reconcileRows, seedKind } from './ingest-rows.js';
 import { ENDED_STATUSES, OPEN_STATUSES, foldKpis, type EndedRow, type OpenRow } from './kpis.js';
+import { NamedFilter, keysetPage } from './keyset.js';
 import { SqliteAdminStore } from './sqlite-admin.js';
 import { SqliteClusterStore } from './sqlite-cluster.js';
 import { SqliteUiStore } from './sqlite-ui.js';
+import { type AuditDbRow, type SiteCallDbRow, auditOf, siteCallOf } from './sqlite-rows.js';
 import type {
   AuditLogRow,
   CentralRepository,
@@ -26,43 +28,6 @@ import type {
 const TERMINAL = `('Delivered', 'Failed', 'Discarded')`;
 /** A lease left by a node that died is taken over after this long. */
 const LEASE_MS = 3_600_000;
-
-interface SiteCallDbRow {
-  TrackedOperationId: string;
-  SourceSite: string;
-  Kind: string;
-  Channel: SiteCallRow['channel'];
-  TargetSummary: string;
-  Status: SiteCallRow['status'];
-  RetryCount: number;
-  LastError: string | null;
-  HttpStatus: number | null;
-  SourceInstanceId: string | null;
-  SourceScript: string | null;
-  SourceNode: string | null;
-  CreatedAtUtc: string;
-  UpdatedAtUtc: string;
-  TerminalAtUtc: string | null;
-  Version: number;
-  IngestedAtUtc: string;
-}
-
-interface AuditDbRow {
-  EventId: string;
-  OccurredAtUtc: string;
-  SourceSite: string;
-  TrackedOperationId: string | null;
-  Kind: string;
-  Status: string;
-  Channel: string;
-  Target: string;
-  Actor: string;
-  SourceNode: string;
-  Error: string | null;
-  HttpStatus: number | null;
-  DurationMs: number | null;
-  IngestedAtUtc: string;
-}
 
 export function centralSqliteMigrationsDir(): string {
   return join(packageRoot(), 'sql', 'central', 'sqlite');
@@ -193,25 +158,16 @@ export class SqliteCentralRepository extends SqliteAdminStore implements Central
   }
 
   listSiteCalls(filter: SiteCallFilter, page: { after?: string; limit: number }): Promise<SiteCallPage> {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: page.limit + 1 };
-    const add = (sql: string, name: string, value: unknown): void => {
-      if (value === undefined) return;
-      where.push(sql);
-      params[name] = value;
-    };
-    add('SourceSite = @site', 'site', filter.site);
-    add('Channel = @channel', 'channel', filter.channel);
-    add('Status = @status', 'status', filter.status);
-    add('CreatedAtUtc >= @from', 'from', filter.from);
-    add('CreatedAtUtc < @to', 'to', filter.to);
-    add('TrackedOperationId < @after', 'after', page.after);
-    const sql = `SELECT * FROM SiteCalls ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY TrackedOperationId DESC LIMIT @limit`;
-    const rows = (this.db.prepare(sql).all(params) as SiteCallDbRow[]).map(siteCallOf);
-    const more = rows.length > page.limit;
-    const items = more ? rows.slice(0, page.limit) : rows;
-    return Promise.resolve({ items, next: more ? items[items.length - 1]!.trackedOperationId : null });
+    const f = new NamedFilter(page.limit)
+      .add('SourceSite = @site', 'site', filter.site)
+      .add('Channel = @channel', 'channel', filter.channel)
+      .add('Status = @status', 'status', filter.status)
+      .add('CreatedAtUtc >= @from', 'from', filter.from)
+      .add('CreatedAtUtc < @to', 'to', filter.to)
+      .add('TrackedOperationId < @after', 'after', page.after);
+    const sql = `SELECT * FROM SiteCalls ${f.where} ORDER BY TrackedOperationId DESC LIMIT @limit`;
+    const rows = (this.db.prepare(sql).all(f.params) as SiteCallDbRow[]).map(siteCallOf);
+    return Promise.resolve(keysetPage(rows, page.limit, (r) => r.trackedOperationId));
   }
 
   kpis(options: KpiOptions): Promise<{ global: SiteCallKpis; sites: Record<string, SiteCallKpis> }> {
@@ -286,45 +242,4 @@ export class SqliteCentralRepository extends SqliteAdminStore implements Central
     this.db.close();
     return Promise.resolve();
   }
-}
-
-function siteCallOf(r: SiteCallDbRow): SiteCallRow {
-  return {
-    trackedOperationId: r.TrackedOperationId,
-    sourceSite: r.SourceSite,
-    kind: r.Kind,
-    channel: r.Channel,
-    targetSummary: r.TargetSummary,
-    status: r.Status,
-    retryCount: r.RetryCount,
-    lastError: r.LastError,
-    httpStatus: r.HttpStatus,
-    sourceInstanceId: r.SourceInstanceId,
-    sourceScript: r.SourceScript,
-    sourceNode: r.SourceNode,
-    createdAtUtc: r.CreatedAtUtc,
-    updatedAtUtc: r.UpdatedAtUtc,
-    terminalAtUtc: r.TerminalAtUtc,
-    version: r.Version,
-    ingestedAtUtc: r.IngestedAtUtc,
-  };
-}
-
-function auditOf(r: AuditDbRow): AuditLogRow {
-  return {
-    eventId: r.EventId,
-    occurredAtUtc: r.OccurredAtUtc,
-    sourceSite: r.SourceSite,
-    trackedOperationId: r.TrackedOperationId,
-    kind: r.Kind,
-    status: r.Status,
-    channel: r.Channel,
-    target: r.Target,
-    actor: JSON.parse(r.Actor) as unknown,
-    sourceNode: r.SourceNode,
-    error: r.Error,
-    httpStatus: r.HttpStatus,
-    durationMs: r.DurationMs,
-    ingestedAtUtc: r.IngestedAtUtc,
-  };
 }

@@ -3,6 +3,7 @@
 // routed calls to sites (route-to) and the failure log and idempotency
 // records (records) implement them.
 import type { JsonObject, JsonValue } from '../../scripts/index.js';
+import type { IdempotencyRef, InboundFailureRecord } from '../db/index.js';
 
 /**
  * `Route.To(instanceCode)` for central scripts (point 5): resolves the
@@ -27,20 +28,8 @@ export interface RouteDeadline {
   readonly signal?: AbortSignal;
 }
 
-/** One failed Inbound API call, recorded centrally (point 7); successes are only counted in /metrics. */
-export interface InboundFailure {
-  readonly method: string;
-  /** The API key's name; null when the key was missing or unknown. */
-  readonly keyName: string | null;
-  readonly code: string;
-  /** The safe message the caller got. */
-  readonly message: string;
-  readonly status: number;
-  readonly atUtc: string;
-  readonly durationMs: number;
-  /** The site of the routed call that failed, when there was one. */
-  readonly site: string | null;
-}
+/** One failed Inbound API call, recorded centrally (point 7) as the central database's row; successes are only counted in /metrics. */
+export type InboundFailure = InboundFailureRecord;
 
 export interface InboundFailureLog {
   record(failure: InboundFailure): Promise<void>;
@@ -63,13 +52,8 @@ export type IdempotencyClaim =
   /** The key was used with a different body for this method: 422 IDEMPOTENCY_KEY_REUSED. */
   | { readonly kind: 'conflict' };
 
-export interface IdempotencyKeyRef {
-  readonly keyName: string;
-  readonly method: string;
-  readonly idempotencyKey: string;
-  /** SHA-256 (hex) of the request body, to tell a reused key from a true retry. */
-  readonly requestSha256: string;
-}
+/** The same key of the same API key for the same method, with the body's SHA-256 to tell a reused key from a true retry. */
+export type IdempotencyKeyRef = IdempotencyRef;
 
 export interface IdempotencyStore {
   /** Claims the key for a run that may take up to `runMs`; a claim older than that (a crashed node) can be taken over. */

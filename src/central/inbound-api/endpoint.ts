@@ -112,7 +112,7 @@ export function inboundApiRoutes(opts: InboundEndpointOptions) {
     if (opts.failures === undefined) return;
     const parsed = JSON.parse(answer.body) as { error: string };
     const failure = {
-      method: (state?.name ?? '').slice(0, 100),
+      method: state?.name ?? '', // cut by the failure log (FAILURE_FIELD_LIMITS.method, ending with …)
       keyName: state?.keyName ?? null,
       code: answer.code,
       message: parsed.error,

@@ -46,8 +46,9 @@ export function failureRecord(f: InboundFailure): InboundFailureRecord {
 export class DatabaseFailureLog implements InboundFailureLog {
   constructor(private readonly repo: Pick<InboundRecordStore, 'recordInboundFailure'>) {}
 
-  record(failure: InboundFailure): Promise<void> {
-    return this.repo.recordInboundFailure(failureRecord(failure));
+  // async: a repository that throws at once (SQLite's insert is synchronous) still rejects, never throws into the answer's path.
+  async record(failure: InboundFailure): Promise<void> {
+    await this.repo.recordInboundFailure(failureRecord(failure));
   }
 }
 

@@ -7,7 +7,7 @@
 // IN_PROGRESS. Claims live in the central database, so this holds across
 // every central replica.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { IdempotencyRef as DbRef, InboundRecordStore } from '../db/index.js';
+import type { InboundRecordStore } from '../db/index.js';
 import type { IdempotencyClaim, IdempotencyKeyRef, IdempotencyStore, RecordedResponse } from './contracts.js';
 
 /** How long a recorded answer is replayed. */
@@ -35,13 +35,6 @@ export interface IdempotencyOptions {
 
 type Store = Pick<InboundRecordStore, 'claimIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey'>;
 
-const dbRef = (ref: IdempotencyKeyRef): DbRef => ({
-  keyName: ref.keyName,
-  method: ref.method,
-  idempotencyKey: ref.idempotencyKey,
-  requestSha256: ref.requestSha256,
-});
-
 export class DatabaseIdempotencyStore implements IdempotencyStore {
   readonly #retentionMs: number;
   readonly #pollMs: number;
@@ -66,13 +59,12 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
    * and `in-progress` when the wait ends first.
    */
   async claim(ref: IdempotencyKeyRef, runMs: number): Promise<IdempotencyClaim> {
-    const key = dbRef(ref);
     // A run time that is not a sane number (a bug upstream) holds the key for its retention at most.
     const run = Number.isNaN(runMs) ? 0 : Math.min(Math.max(0, runMs), this.#retentionMs);
     const holdMs = run + this.#graceMs;
     const waitUntil = Date.now() + Math.min(run, this.#maxWaitMs);
     for (;;) {
-      const attempt = await this.repo.claimIdempotencyKey(key, holdMs);
+      const attempt = await this.repo.claimIdempotencyKey(ref, holdMs);
       if (attempt.claimed) return { kind: 'claimed' };
       const row = attempt.row;
       // The row went between the claim and the read (released, purged): claim again.
@@ -88,10 +80,10 @@ export class DatabaseIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(ref: IdempotencyKeyRef, response: RecordedResponse): Promise<void> {
-    await this.repo.completeIdempotencyKey(dbRef(ref), { status: response.status, body: response.body }, this.#retentionMs);
+    await this.repo.completeIdempotencyKey(ref, { status: response.status, body: response.body }, this.#retentionMs);
   }
 
   async release(ref: IdempotencyKeyRef): Promise<void> {
-    await this.repo.releaseIdempotencyKey(dbRef(ref));
+    await this.repo.releaseIdempotencyKey(ref);
   }
 }

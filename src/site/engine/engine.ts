@@ -13,7 +13,8 @@ import {
   systemClock,
 } from '../../commons/index.js';
 import type { BufferedOperation } from '../store/buffer.js';
-import type { SiteStore, SubmitInput } from '../store/site-store.js';
+import type { SiteStore } from '../store/site-store.js';
+import type { SubmitInput } from '../store/store-types.js';
 import { ReadyQueues } from './ready.js';
 import { TargetSlots } from './slots.js';
 

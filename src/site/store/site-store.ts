@@ -5,17 +5,16 @@ import {
   type Actor,
   AuditKind,
   type AuditEvent,
-  type Channel,
   type Clock,
   type DeliveryError,
   type OperationSnapshot,
   OperationStatus,
   ScadaLinkError,
-  type TrackedOperationId,
   describeError,
   systemClock,
 } from '../../commons/index.js';
 import { auditEvent, scriptActor } from './audit.js';
+import type { AttemptInfo, FailureOutcome, StoreCounters, SubmitInput } from './store-types.js';
 import { CommitSide } from './commit-side.js';
 import { BufferTable, type BufferedOperation } from './buffer.js';
 import { type OpenOptions, openSiteDatabase } from './database.js';
@@ -25,36 +24,7 @@ import { AuditOutbox } from './outbox.js';
 import { TrackingStore } from './tracking.js';
 import { WalSync } from './wal-sync.js';
 
-export interface SubmitInput {
-  readonly id: TrackedOperationId;
-  readonly channel: Channel;
-  /** The name the retry settings and concurrency limit belong to (system, connection, list). */
-  readonly target: string;
-  /** What people see, e.g. `ERP.postOrder`. */
-  readonly targetSummary: string;
-  readonly request: unknown;
-  readonly maxRetries: number;
-  readonly retryIntervalMs: number;
-  readonly sourceInstanceId: string | null;
-  readonly sourceScript: string | null;
-}
-
-export interface AttemptInfo {
-  readonly durationMs: number;
-  readonly httpStatus?: number | null;
-  /** A success that reached only part of its audience (engine's PartialDelivery). */
-  readonly partial?: { readonly code: string; readonly message: string; readonly details?: Readonly<Record<string, unknown>> };
-}
-
-/** Where an operation rests after a failed attempt. */
-export type FailureOutcome = 'Forwarded' | 'Attempted' | 'Parked' | 'Failed' | 'Gone';
-
-/** Every transition only reads and writes the store and side state its hooks restore (see GroupCommitter). */
 const RERUNNABLE = { rerunnable: true } as const;
-
-export interface StoreCounters {
-  auditWriteFailures: number;
-}
 
 /**
  * The site's one SQLite file and the lifecycle transitions of DESIGN §3:

@@ -6,76 +6,12 @@ import {
   type TrackedOperationId,
   isTerminal,
 } from '../../commons/index.js';
+import { type RowHead, type TrackingRow, fromHead, toSnapshot } from './tracking-rows.js';
 
 /** Default retention of terminal tracking rows (seed 002). */
 export const DEFAULT_TRACKING_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 const TERMINAL_SQL = `('Delivered','Failed','Discarded')`;
-
-interface TrackingRow {
-  TrackedOperationId: string;
-  Kind: string;
-  TargetSummary: string | null;
-  Status: string;
-  RetryCount: number;
-  LastError: string | null;
-  HttpStatus: number | null;
-  CreatedAtUtc: string;
-  UpdatedAtUtc: string;
-  TerminalAtUtc: string | null;
-  SourceInstanceId: string | null;
-  SourceScript: string | null;
-  SourceNode: string | null;
-  Version: number;
-}
-
-export function toSnapshot(row: TrackingRow): OperationSnapshot {
-  return {
-    trackedOperationId: row.TrackedOperationId as TrackedOperationId,
-    channel: row.Kind as Channel,
-    target: row.TargetSummary ?? '',
-    status: row.Status as OperationStatus,
-    retryCount: row.RetryCount,
-    lastError: row.LastError,
-    httpStatus: row.HttpStatus,
-    createdAtUtc: row.CreatedAtUtc,
-    updatedAtUtc: row.UpdatedAtUtc,
-    terminalAtUtc: row.TerminalAtUtc,
-    sourceInstanceId: row.SourceInstanceId,
-    sourceScript: row.SourceScript,
-    sourceNode: row.SourceNode,
-    version: row.Version,
-  };
-}
-
-function fromHead(
-  id: TrackedOperationId,
-  head: RowHead,
-  status: OperationStatus,
-  retryCount: number,
-  lastError: string | null,
-  httpStatus: number | null,
-  now: string,
-  terminalAtUtc: string | null,
-  version: number,
-): OperationSnapshot {
-  return {
-    trackedOperationId: id,
-    channel: head[0] as Channel,
-    target: head[1] ?? '',
-    status,
-    retryCount,
-    lastError,
-    httpStatus,
-    createdAtUtc: head[4],
-    updatedAtUtc: now,
-    terminalAtUtc,
-    sourceInstanceId: head[5],
-    sourceScript: head[6],
-    sourceNode: head[7],
-    version,
-  };
-}
 
 export interface EnqueueInput {
   readonly id: TrackedOperationId;
@@ -85,18 +21,6 @@ export interface EnqueueInput {
   readonly sourceScript: string | null;
   readonly sourceNode: string | null;
 }
-
-/** The columns a transition does not change, read before it (see TrackingStore). */
-type RowHead = [
-  kind: string,
-  targetSummary: string | null,
-  status: string,
-  retryCount: number,
-  createdAtUtc: string,
-  sourceInstanceId: string | null,
-  sourceScript: string | null,
-  sourceNode: string | null,
-];
 
 /**
  * The site-local operation tracking store: the contract of seed 002 plus the

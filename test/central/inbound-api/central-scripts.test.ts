@@ -8,19 +8,18 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CentralNode } from '../../../src/central/index.js';
 import { createPgDatabase, tempDir } from '../../support/index.js';
-import { CollectedFailures, callApi, startApiCentral } from './endpoint-fixture.js';
+import { callApi, recordedFailures, startApiCentral } from './endpoint-fixture.js';
 
 describe('central scripts (issue 11 point 4)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let pgdb: Awaited<ReturnType<typeof createPgDatabase>>;
   let node: CentralNode;
   let keys: { mes: string; erp: string };
-  const failures = new CollectedFailures();
 
   beforeAll(async () => {
     tmp = tempDir();
     pgdb = await createPgDatabase('sl_inbound_scripts');
-    ({ node, keys } = await startApiCentral(tmp.dir, { pgDatabase: pgdb.database, inboundFailures: failures }));
+    ({ node, keys } = await startApiCentral(tmp.dir, { pgDatabase: pgdb.database }));
   });
   afterAll(async () => {
     await node.stop();
@@ -35,7 +34,7 @@ describe('central scripts (issue 11 point 4)', () => {
     expect({ status: a.status, code: a.body.code }).toEqual({ status: 504, code: 'METHOD_TIMEOUT' });
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(3000);
-    expect(failures.all.at(-1)).toMatchObject({ method: 'Loop', code: 'METHOD_TIMEOUT', status: 504, keyName: 'mes' });
+    expect((await recordedFailures(node)).at(-1)).toMatchObject({ method: 'Loop', code: 'METHOD_TIMEOUT', status: 504, keyName: 'mes' });
     // The stopped isolate was replaced: other methods still run.
     expect((await callApi(node, 'Add', { key: keys.mes, body: { a: 1, b: 2 } })).body).toBe(3);
   });
@@ -70,18 +69,19 @@ describe('central scripts (issue 11 point 4)', () => {
     const a = await callApi(node, 'Routed', { key: keys.mes, body: { instance: 'Pump1' } });
     expect({ status: a.status, code: a.body.code }).toEqual({ status: 503, code: 'SITE_UNREACHABLE' });
     expect(performance.now() - started).toBeLessThan(1000);
-    expect(failures.all.at(-1)).toMatchObject({ method: 'Routed', code: 'SITE_UNREACHABLE', status: 503, site: 'plant1' });
+    expect((await recordedFailures(node)).at(-1)).toMatchObject({ method: 'Routed', code: 'SITE_UNREACHABLE', status: 503, site: 'plant1' });
     const unknown = await callApi(node, 'Routed', { key: keys.mes, body: { instance: 'Ghost' } });
     expect({ status: unknown.status, code: unknown.body.code }).toEqual({ status: 404, code: 'UNKNOWN_INSTANCE' });
   });
 
   it('issue 11 point 7: a script failure is 500 SCRIPT_ERROR with no stack, path, SQL or secret; recorded with method, key, code, time and duration', async () => {
-    const before = failures.all.length;
+    const before = (await recordedFailures(node)).length;
     const a = await callApi(node, 'Fail', { key: keys.mes });
     expect({ status: a.status, body: a.body }).toEqual({ status: 500, body: { error: 'method Fail failed (SCRIPT_ERROR)', code: 'SCRIPT_ERROR' } });
     for (const leak of ['hunter2', 'password', '/etc', 'SELECT', 'fail.js', ' at ']) expect(a.text).not.toContain(leak);
-    const [recorded] = failures.all.slice(before);
+    const [recorded] = (await recordedFailures(node)).slice(before);
     expect(recorded).toEqual({
+      id: expect.any(Number),
       method: 'Fail',
       keyName: 'mes',
       code: 'SCRIPT_ERROR',
@@ -91,6 +91,6 @@ describe('central scripts (issue 11 point 4)', () => {
       durationMs: expect.any(Number),
       site: null,
     });
-    expect(failures.all).toHaveLength(before + 1);
+    expect(await recordedFailures(node)).toHaveLength(before + 1);
   });
 });

@@ -1,18 +1,14 @@
 // A real central node serving a project with Inbound API methods (issue 11),
-// and a caller for `POST /api/{method}`. The failure log and the idempotency
-// store are the seams of contracts.ts, given here as plain objects that keep
-// what they are told (their database implementations are tested on their own).
+// and a caller for `POST /api/{method}`. The node keeps its failure log and
+// Idempotency-Key records in its own central database (SQLite here), as it
+// does by default; tests read them there.
 import { join } from 'node:path';
 import pino from 'pino';
 import {
   type CentralNode,
   type CentralNodeOptions,
-  type IdempotencyClaim,
-  type IdempotencyKeyRef,
-  type IdempotencyStore,
-  type InboundFailure,
-  type InboundFailureLog,
-  type RecordedResponse,
+  type InboundFailureRow,
+  type SqliteCentralRepository,
   createApiKey,
   startCentralNode,
 } from '../../../src/central/index.js';
@@ -50,38 +46,27 @@ export async function callApi(
   return { status: res.status, headers: res.headers, text, body };
 }
 
-/** Keeps every failure it is told of; `fail` makes record() reject. */
-export class CollectedFailures implements InboundFailureLog {
-  readonly all: InboundFailure[] = [];
-  fail = false;
-  record(failure: InboundFailure): Promise<void> {
-    this.all.push(failure);
-    return this.fail ? Promise.reject(new Error('failure log down')) : Promise.resolve();
-  }
+/**
+ * The failures the node's failure log (the database one) recorded, oldest
+ * first. Central is on SQLite here: a failure's row is written before its
+ * answer is sent, so it is there when the caller has the answer.
+ */
+export async function recordedFailures(node: CentralNode): Promise<InboundFailureRow[]> {
+  return (await node.repo.listInboundFailures({}, { limit: 10_000 })).items.reverse();
 }
 
-/** An IdempotencyStore kept in memory (the contract's semantics, without a database). */
-export class MemoryIdempotency implements IdempotencyStore {
-  readonly records = new Map<string, { sha: string; response?: RecordedResponse }>();
-  readonly released: IdempotencyKeyRef[] = [];
-  static id(ref: IdempotencyKeyRef): string {
-    return `${ref.keyName}\0${ref.method}\0${ref.idempotencyKey}`;
-  }
-  async claim(ref: IdempotencyKeyRef): Promise<IdempotencyClaim> {
-    const held = this.records.get(MemoryIdempotency.id(ref));
-    if (held === undefined) {
-      this.records.set(MemoryIdempotency.id(ref), { sha: ref.requestSha256 });
-      return { kind: 'claimed' };
-    }
-    if (held.sha !== ref.requestSha256) return { kind: 'conflict' };
-    return held.response === undefined ? { kind: 'in-progress' } : { kind: 'replay', response: held.response };
-  }
-  async complete(ref: IdempotencyKeyRef, response: RecordedResponse): Promise<void> {
-    this.records.set(MemoryIdempotency.id(ref), { sha: ref.requestSha256, response });
-  }
-  async release(ref: IdempotencyKeyRef): Promise<void> {
-    this.released.push(ref);
-    this.records.delete(MemoryIdempotency.id(ref));
+/**
+ * Runs `fn` while the table `table` of the node's SQLite central database is
+ * renamed away, so the real store over it fails as on a broken database; then
+ * puts it back.
+ */
+export async function withoutTable<T>(node: CentralNode, table: 'InboundFailures' | 'InboundIdempotency', fn: () => Promise<T>): Promise<T> {
+  const { db } = node.repo as SqliteCentralRepository;
+  db.exec(`ALTER TABLE ${table} RENAME TO ${table}Away`);
+  try {
+    return await fn();
+  } finally {
+    db.exec(`ALTER TABLE ${table}Away RENAME TO ${table}`);
   }
 }
 

@@ -5,7 +5,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CentralNode, INBOUND_ERRORS, setApiKeyDisabled } from '../../../src/central/index.js';
 import { tempDir } from '../../support/index.js';
-import { type Answer, CollectedFailures, callApi, startApiCentral } from './endpoint-fixture.js';
+import { type Answer, callApi, recordedFailures, startApiCentral } from './endpoint-fixture.js';
 
 const expectError = (a: Answer, status: number, code: string): void => {
   expect({ status: a.status, code: a.body?.code }).toEqual({ status, code });
@@ -18,11 +18,10 @@ describe('the Inbound API endpoint (issue 11 points 1, 3 and 9)', () => {
   let tmp: ReturnType<typeof tempDir>;
   let node: CentralNode;
   let keys: { mes: string; erp: string };
-  const failures = new CollectedFailures();
 
   beforeAll(async () => {
     tmp = tempDir();
-    ({ node, keys } = await startApiCentral(tmp.dir, { apiBodyLimitBytes: 4096, inboundFailures: failures }));
+    ({ node, keys } = await startApiCentral(tmp.dir, { apiBodyLimitBytes: 4096 }));
   });
   afterAll(async () => {
     await node.stop();
@@ -111,11 +110,11 @@ describe('the Inbound API endpoint (issue 11 points 1, 3 and 9)', () => {
   });
 
   it('issue 11 point 3: a return value that does not match the definition is 500 RETURN_TYPE_MISMATCH, recorded as a failure, never a malformed 200', async () => {
-    const before = failures.all.length;
+    const before = (await recordedFailures(node)).length;
     const a = await callApi(node, 'BadReturn', { key: keys.mes });
     expectError(a, 500, 'RETURN_TYPE_MISMATCH');
     expect(a.text).not.toContain('not a number');
-    expect(failures.all.slice(before)).toEqual([expect.objectContaining({ method: 'BadReturn', keyName: 'mes', code: 'RETURN_TYPE_MISMATCH', status: 500, site: null })]);
+    expect((await recordedFailures(node)).slice(before)).toEqual([expect.objectContaining({ method: 'BadReturn', keyName: 'mes', code: 'RETURN_TYPE_MISMATCH', status: 500, site: null })]);
   });
 
   it('issue 11 point 1: an empty body calls a method without parameters; a JSON content type with a charset is accepted', async () => {
@@ -128,6 +127,17 @@ describe('the Inbound API endpoint (issue 11 points 1, 3 and 9)', () => {
     const res = await fetch(`${node.url}/api/Add`, { headers: { 'x-api-key': keys.mes } });
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: expect.any(String), code: 'UNKNOWN_METHOD' });
+  });
+
+  it('issue 11 point 7: a method name of any length is 404 UNKNOWN_METHOD, recorded whole up to 200 characters and cut to 200 ending with … beyond', async () => {
+    const before = (await recordedFailures(node)).length;
+    const mid = `Nope${'m'.repeat(146)}`;
+    const long = `Nope${'l'.repeat(996)}`;
+    for (const name of [mid, long]) {
+      const a = await callApi(node, name, { key: keys.mes });
+      expect({ status: a.status, code: a.body.code }).toEqual({ status: 404, code: 'UNKNOWN_METHOD' });
+    }
+    expect((await recordedFailures(node)).slice(before).map((f) => f.method)).toEqual([mid, `${long.slice(0, 199)}…`]);
   });
 
   it('issue 11 point 9: GET /api/openapi.json needs no key and describes the served methods; a standard validator accepts it', async () => {

@@ -137,4 +137,19 @@ describe('the Inbound API failure log through the admin API (issue 11 point 7)',
     expect(await node.repo.idempotencyRow(ref('old'))).toBeUndefined();
     expect(await store.claim(ref('live'), 1_000)).toEqual({ kind: 'replay', response: { status: 200, body: 'true' } });
   });
+
+  it('issue 11 point 7: when the SQLite insert fails, record() rejects rather than throwing (the endpoint only catches a rejection)', async () => {
+    const db = (node.repo as SqliteCentralRepository).db;
+    const log = new DatabaseFailureLog(node.repo);
+    db.exec('ALTER TABLE InboundFailures RENAME TO InboundFailuresAway');
+    try {
+      let recorded: Promise<void> | undefined;
+      expect(() => {
+        recorded = log.record({ method: 'Add', keyName: 'mes', code: 'SCRIPT_ERROR', message: 'x', status: 500, atUtc: new Date().toISOString(), durationMs: 1, site: null });
+      }).not.toThrow();
+      await expect(recorded).rejects.toThrow(/no such table/);
+    } finally {
+      db.exec('ALTER TABLE InboundFailuresAway RENAME TO InboundFailures');
+    }
+  });
 });

@@ -1,14 +1,15 @@
 // Answers of the Inbound API beyond the checks (issue 11 points 1, 7 and 8) on
 // a real central node: methods of a new revision served without a restart
 // (SQLite and PostgreSQL central databases), the Idempotency-Key header,
-// successes and failures counted in /metrics, and a failure log that fails.
+// successes and failures counted in /metrics, and a failure log that fails
+// (the node's own database stores, with a table of theirs taken away).
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type CentralNode, startCentralNode } from '../../../src/central/index.js';
 import { PG, createPgDatabase, tempDir } from '../../support/index.js';
-import { CollectedFailures, MemoryIdempotency, callApi, inboundApi, silent, startApiCentral } from './endpoint-fixture.js';
+import { callApi, inboundApi, recordedFailures, silent, startApiCentral, withoutTable } from './endpoint-fixture.js';
 
 describe.each([['SQLite'], ['PostgreSQL']])('methods of the newest revision, central on %s (issue 11 point 1)', (engine) => {
   // On PostgreSQL, a second replica on the same database serves them too.
@@ -84,12 +85,10 @@ describe('Idempotency-Key, metrics and the failure log (issue 11 points 7 and 8)
   let tmp: ReturnType<typeof tempDir>;
   let node: CentralNode;
   let keys: { mes: string; erp: string };
-  const failures = new CollectedFailures();
-  const store = new MemoryIdempotency();
 
   beforeAll(async () => {
     tmp = tempDir();
-    ({ node, keys } = await startApiCentral(tmp.dir, { inboundFailures: failures, idempotency: store }));
+    ({ node, keys } = await startApiCentral(tmp.dir));
   });
   afterAll(async () => {
     await node.stop();
@@ -116,12 +115,12 @@ describe('Idempotency-Key, metrics and the failure log (issue 11 points 7 and 8)
     // Another API key's use of the same header value is its own.
     const other = await callApi(node, 'Ping', { key: keys.erp, headers: withKey('k-2') });
     expect(other.body).toBe('pong');
-    // A claim with no answer yet: what a concurrent duplicate sees.
-    const ref = { keyName: 'mes', method: 'Add', idempotencyKey: 'k-3', requestSha256: '' };
-    const body = '{"a":5,"b":5}';
+    // A claim with no answer yet, held in the database as another call's would be: what a concurrent
+    // duplicate sees once it waited up to the method's timeout (Loop's 300 ms; at most 5 s).
     const { createHash } = await import('node:crypto');
-    await store.claim({ ...ref, requestSha256: createHash('sha256').update(body).digest('hex') });
-    const running = await callApi(node, 'Add', { key: keys.mes, body, headers: withKey('k-3') });
+    const ref = { keyName: 'mes', method: 'Loop', idempotencyKey: 'k-3', requestSha256: createHash('sha256').update('').digest('hex') };
+    expect(await node.repo.claimIdempotencyKey(ref, 60_000)).toEqual({ claimed: true });
+    const running = await callApi(node, 'Loop', { key: keys.mes, headers: withKey('k-3') });
     expect({ status: running.status, code: running.body.code }).toEqual({ status: 409, code: 'IN_PROGRESS' });
   });
 
@@ -131,8 +130,10 @@ describe('Idempotency-Key, metrics and the failure log (issue 11 points 7 and 8)
     expect({ status: replayed.status, text: replayed.text, replayed: replayed.headers.get('idempotency-replayed') }).toEqual({ status: 500, text: failed.text, replayed: 'true' });
     const timedOut = await callApi(node, 'Loop', { key: keys.mes, headers: withKey('t-1') });
     expect(timedOut.status).toBe(504);
-    expect(store.released.map((r) => r.idempotencyKey)).toContain('t-1');
-    expect(store.records.has(MemoryIdempotency.id({ keyName: 'mes', method: 'Loop', idempotencyKey: 't-1', requestSha256: '' }))).toBe(false);
+    // Its claim was released (no row holds t-1), so the retry runs again rather than replaying.
+    expect(await node.repo.idempotencyRow({ keyName: 'mes', method: 'Loop', idempotencyKey: 't-1' })).toBeUndefined();
+    const again = await callApi(node, 'Loop', { key: keys.mes, headers: withKey('t-1') });
+    expect({ status: again.status, replayed: again.headers.get('idempotency-replayed') }).toEqual({ status: 504, replayed: null });
     for (const bad of ['', 'x'.repeat(256), 'tab\there']) {
       const a = await callApi(node, 'Ping', { key: keys.mes, headers: withKey(bad) });
       expect({ status: a.status, code: a.body.code }, JSON.stringify(bad)).toEqual({ status: 400, code: 'INVALID_IDEMPOTENCY_KEY' });
@@ -140,10 +141,10 @@ describe('Idempotency-Key, metrics and the failure log (issue 11 points 7 and 8)
   });
 
   it('issue 11 point 7: /metrics counts answers by method and outcome with a latency histogram; successes are not recorded as failures', async () => {
-    const before = failures.all.length;
+    const before = (await recordedFailures(node)).length;
     await callApi(node, 'Ping', { key: keys.mes });
     await callApi(node, 'Ping', { key: keys.mes });
-    expect(failures.all.length).toBe(before);
+    expect(await recordedFailures(node)).toHaveLength(before);
     await callApi(node, 'Ping', {});
     await callApi(node, `Nope${'x'.repeat(50)}`, { key: keys.mes });
     const text = await (await fetch(`${node.url}/metrics`)).text();
@@ -154,33 +155,31 @@ describe('Idempotency-Key, metrics and the failure log (issue 11 points 7 and 8)
     expect(count('method="SqliteWrite",outcome="replayed"')).toBe(1);
     expect(text).toMatch(/^scadalink_inbound_api_request_duration_seconds_count\{method="Ping"\} \d+$/m);
     expect(text).not.toContain('Nopexxx');
-    expect(failures.all.slice(before).map((f) => [f.method, f.code, f.keyName])).toEqual([
+    expect((await recordedFailures(node)).slice(before).map((f) => [f.method, f.code, f.keyName])).toEqual([
       ['Ping', 'API_KEY_MISSING', null],
       [`Nope${'x'.repeat(50)}`, 'UNKNOWN_METHOD', 'mes'],
     ]);
   });
 
   it('issue 11 point 8: an idempotency store that fails is 500 INTERNAL_ERROR, and the method did not run', async () => {
-    const claim = store.claim.bind(store);
-    store.claim = () => Promise.reject(new Error('idempotency table unreachable'));
-    try {
+    await withoutTable(node, 'InboundIdempotency', async () => {
       const a = await callApi(node, 'SqliteWrite', { key: keys.mes, body: { value: 100 }, headers: withKey('down-1') });
       expect({ status: a.status, body: a.body }).toEqual({ status: 500, body: { error: 'central could not handle the call; retry', code: 'INTERNAL_ERROR' } });
-    } finally {
-      store.claim = claim;
-    }
+    });
     const after = await callApi(node, 'SqliteWrite', { key: keys.mes, body: { value: 0 } });
     expect(after.body.total).toBeLessThan(100);
   });
 
   it('issue 11 point 7: a failure log that fails does not change or delay the answer', async () => {
-    failures.fail = true;
-    try {
+    const before = (await recordedFailures(node)).length;
+    await withoutTable(node, 'InboundFailures', async () => {
       const a = await callApi(node, 'Add', { key: keys.mes, body: { a: 'x', b: 1 } });
       expect({ status: a.status, code: a.body.code }).toEqual({ status: 400, code: 'INVALID_PARAMETERS' });
       expect((await callApi(node, 'Add', { key: keys.mes, body: { a: 1, b: 1 } })).body).toBe(2);
-    } finally {
-      failures.fail = false;
-    }
+    });
+    // That failure was lost (logged as not recorded); the log records again once its table is back.
+    expect(await recordedFailures(node)).toHaveLength(before);
+    await callApi(node, 'Add', { key: keys.mes, body: { a: 'y', b: 1 } });
+    expect((await recordedFailures(node)).slice(before).map((f) => f.code)).toEqual(['INVALID_PARAMETERS']);
   });
 });

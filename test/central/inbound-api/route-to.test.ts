@@ -8,7 +8,7 @@ import { ScadaLinkError } from '../../../src/commons/index.js';
 import type { CentralNode, RouteDeadline, SiteRouter } from '../../../src/central/index.js';
 import type { JsonObject, JsonValue } from '../../../src/scripts/index.js';
 import { tempDir } from '../../support/index.js';
-import { CollectedFailures, callApi, startApiCentral } from './endpoint-fixture.js';
+import { callApi, recordedFailures, startApiCentral } from './endpoint-fixture.js';
 
 const SITES: Readonly<Record<string, string>> = { Pump1: 'plant1', Pump2: 'plant2' };
 
@@ -58,7 +58,6 @@ describe('Route.To from a central script (issue 11 point 4)', () => {
   let node: CentralNode;
   let keys: { mes: string; erp: string };
   const router = new TableRouter();
-  const failures = new CollectedFailures();
 
   beforeAll(async () => {
     tmp = tempDir();
@@ -81,7 +80,7 @@ describe('Route.To from a central script (issue 11 point 4)', () => {
         },
       },
     };
-    ({ node, keys } = await startApiCentral(tmp.dir, { siteRouter: router, inboundFailures: failures, api, scripts: { 'batch.js': BATCH } }));
+    ({ node, keys } = await startApiCentral(tmp.dir, { siteRouter: router, api, scripts: { 'batch.js': BATCH } }));
   });
   afterAll(async () => {
     await node.stop();
@@ -120,13 +119,13 @@ describe('Route.To from a central script (issue 11 point 4)', () => {
   it('issue 11 point 4: the router\'s errors reach the caller with their code, and the failure names the site', async () => {
     const unknown = await callApi(node, 'Routed', { key: keys.mes, body: { instance: 'Ghost' } });
     expect({ status: unknown.status, body: unknown.body }).toEqual({ status: 404, body: { error: 'no instance Ghost is deployed', code: 'UNKNOWN_INSTANCE' } });
-    expect(failures.all.at(-1)).toMatchObject({ method: 'Routed', code: 'UNKNOWN_INSTANCE', site: null });
+    expect((await recordedFailures(node)).at(-1)).toMatchObject({ method: 'Routed', code: 'UNKNOWN_INSTANCE', site: null });
     for (const [code, status] of [['SITE_UNREACHABLE', 503], ['SITE_TIMEOUT', 504], ['SCRIPT_ERROR', 500]] as const) {
       router.failWith = new ScadaLinkError(code, `routed: ${code}`);
       try {
         const a = await callApi(node, 'Routed', { key: keys.mes, body: { instance: 'Pump2' } });
         expect({ status: a.status, body: a.body }).toEqual({ status, body: { error: `routed: ${code}`, code } });
-        expect(failures.all.at(-1)).toMatchObject({ method: 'Routed', code, status, site: 'plant2' });
+        expect((await recordedFailures(node)).at(-1)).toMatchObject({ method: 'Routed', code, status, site: 'plant2' });
       } finally {
         router.failWith = undefined;
       }
