@@ -9,7 +9,7 @@ import { DEFAULT_MAX_ISOLATES, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_WARM_ISOLATES,
 import { ScriptCompiler, type CompiledScript } from './compile.js';
 import { coreBootstrap } from './isolate/core.js';
 import { IsolatePool, type IsolatePoolStats, type IsolateSlot } from './isolate-pool.js';
-import { NODE_THREAD_LIMIT_MS, Pace } from './pace.js';
+import { NODE_THREAD_LIMIT_MS, Pace, cpuNowUs, stretchComputed } from './pace.js';
 import { ScriptErrorCode, WIRE, type JsonValue, type RunOutcome } from './protocol.js';
 
 export { DEFAULT_MAX_ISOLATES, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_WARM_ISOLATES, type RunRequest, type SandboxOptions, type StartStats };
@@ -120,6 +120,8 @@ export class ScriptSandbox {
     let onAbort: (() => void) | undefined;
     // Compute gate (issue 10 point 6): a pass to start computing, given back at the first host call or the end.
     let pass: ComputePass | undefined;
+    // Whether a first stretch run here used the CPU it took (see pace.ts); a run on an isolate's thread is judged by its own timing.
+    let computed = true;
     const host: HostEntry = (op, args) => {
       pass?.leave();
       if (op === WIRE.threw) {
@@ -136,9 +138,12 @@ export class ScriptSandbox {
         // The first stretch runs here: no thread hand-over, no gate (it computes on this thread, alone).
         const limitMs = Math.min(NODE_THREAD_LIMIT_MS, timeoutMs);
         const t0 = performance.now();
+        const cpu0 = cpuNowUs();
         let first: unknown;
         try {
           first = slot.start(id, token, host, dataJson, limitMs);
+          // Timed slow by the run but not computing (the OS took the thread): no reason to move it (pace.ts).
+          computed = stretchComputed(cpu0);
         } catch (err) {
           if (slot.isolate.isDisposed || performance.now() - t0 < limitMs) throw err;
           // Cut by the limit anywhere in its first stretch: the isolate goes, and so does this script's place here.
@@ -150,7 +155,7 @@ export class ScriptSandbox {
         }
         // A slow stretch is told by the run itself (`slow`, timed inside the isolate, where
         // isolated-vm's first entry into an isolate from this thread does not count).
-        if (typeof first === 'string') return this.#settle(slot, first, pace);
+        if (typeof first === 'string') return this.#settle(slot, first, pace, computed);
         outcome = slot.wait(token);
         left = timeoutMs - (performance.now() - t0);
       } else {
@@ -173,7 +178,7 @@ export class ScriptSandbox {
           else req.signal.addEventListener('abort', onAbort, { once: true });
         }
       });
-      return this.#settle(slot, await Promise.race([outcome, ended]), pace);
+      return this.#settle(slot, await Promise.race([outcome, ended]), pace, computed);
     } catch (err) {
       throw this.#classify(err, slot, stopped);
     } finally {
@@ -184,12 +189,12 @@ export class ScriptSandbox {
     }
   }
 
-  /** The run's outcome from its JSON; tells the script's pace how long its first stretch took. */
-  #settle(slot: IsolateSlot, json: unknown, pace: Pace): RunOutcome {
+  /** The run's outcome from its JSON; tells the script's pace whether its first stretch was slow (and, on the Node thread, `computed` so). */
+  #settle(slot: IsolateSlot, json: unknown, pace: Pace, computed: boolean): RunOutcome {
     if (typeof json === 'string') this.#checkPayload('result', json);
     const result = parseOutcome(json);
     if ('retry' in result || result.tainted === true) slot.isolate.dispose();
-    else pace.ran(result.slow === true);
+    else pace.ran(result.slow === true && computed);
     return result;
   }
 

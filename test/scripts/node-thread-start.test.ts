@@ -6,6 +6,7 @@
 // script turns slow.
 import { afterAll, describe, expect, it } from 'vitest';
 import { FAST_RUNS, NODE_THREAD_LIMIT_MS, ScriptRuntime, ScriptSandbox, type HostEntry } from '../../src/scripts/index.js';
+import { stretchComputed, cpuNowUs } from '../../src/scripts/pace.js';
 import { TestHost } from './fixtures.js';
 
 // One isolate: every run below lands on the same isolate and context.
@@ -59,6 +60,14 @@ describe('runs started on the Node thread', () => {
   });
 });
 
+// A bare sandbox API: note(x) makes a host call; the run's data carries its Parameters.
+const INSTALL = `function (hostCall, global) {
+  let parameters;
+  global.note = (x) => hostCall('note', [x]);
+  Object.defineProperty(global, 'Parameters', { get: () => parameters });
+  return (data) => { parameters = data.parameters; };
+}`;
+
 describe('a script that turns slow on the Node thread', () => {
   it(`issue 10 point 3: its first stretch is cut at NODE_THREAD_LIMIT_MS and the run starts again on an isolate's thread: right result, host calls made once, the event loop held no longer than the cut`, async () => {
     const calls: unknown[] = [];
@@ -66,12 +75,6 @@ describe('a script that turns slow on the Node thread', () => {
       calls.push(args[0]);
       return null;
     };
-    const INSTALL = `function (hostCall, global) {
-      let parameters;
-      global.note = (x) => hostCall('note', [x]);
-      Object.defineProperty(global, 'Parameters', { get: () => parameters });
-      return (data) => { parameters = data.parameters; };
-    }`;
     const sb = new ScriptSandbox({ memoryMb: 32, install: INSTALL, maxIsolates: 2, warmIsolates: 2 });
     // Parameters arrive as the run's data: { spinMs, tag }.
     const source = `note(Parameters.tag); const end = Date.now() + Parameters.spinMs; while (Date.now() < end); return Parameters.tag;`;
@@ -95,5 +98,34 @@ describe('a script that turns slow on the Node thread', () => {
     } finally {
       sb.dispose();
     }
+  });
+
+  it('issue 10 points 3 and 4: a first stretch that computes past SLOW_STRETCH_MS, under the cut, sends its script back to the isolate\'s thread', async () => {
+    const sb = new ScriptSandbox({ memoryMb: 32, install: INSTALL, maxIsolates: 1, warmIsolates: 1 });
+    const source = `const end = Date.now() + Parameters.spinMs; while (Date.now() < end); return Parameters.spinMs;`;
+    const host: HostEntry = async () => null;
+    const run = (spinMs: number) => sb.run({ source, timeoutMs: 5_000, host, data: { parameters: { spinMs } } });
+    try {
+      for (let i = 0; i < FAST_RUNS + 1; i++) await run(0);
+      expect(sb.startStats.onNodeThread).toBe(1);
+      expect(await run(10)).toBe(10);
+      await run(0);
+      expect(sb.startStats).toMatchObject({ onNodeThread: 2, cut: 0 });
+    } finally {
+      sb.dispose();
+    }
+  });
+});
+
+describe('a first stretch slowed by the machine, not by the script', () => {
+  it('issue 10 points 3 and 4: wall time without CPU (the thread parked, as when the OS takes it away) is not counted as computing; computing is', () => {
+    // Atomics.wait parks this thread without using CPU, as a descheduled thread is.
+    const parked = cpuNowUs();
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    expect(stretchComputed(parked)).toBe(false);
+    const busy = cpuNowUs();
+    const end = performance.now() + 20;
+    while (performance.now() < end);
+    expect(stretchComputed(busy)).toBe(true);
   });
 });
