@@ -89,7 +89,7 @@ export async function centralHttp(
 ): Promise<FastifyInstance> {
   // A path parameter may be as long as the request line allows (Node's 16 KiB of headers): the router's
   // default cap of 100 answered a longer /api/{method} with its own 400 instead of 404 UNKNOWN_METHOD.
-  const app = Fastify({ ...httpServerOptions(), maxParamLength: 16_384 });
+  const app = Fastify({ ...httpServerOptions(), routerOptions: { maxParamLength: 16_384 } });
   answerErrorsAsJson(app, STATUS_OF);
   const { registry } = node;
   app.get('/health', async () => ({ status: 'ok' }));
